@@ -1,0 +1,1 @@
+"""The platform edge: adapters (console, Slack, Telegram), configuration, CLI and web app."""

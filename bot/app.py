@@ -1,0 +1,63 @@
+"""Wiring: from settings to a ready dispatcher on a migrated database with a loaded KB."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from handlers import build_router
+from handlers.dispatcher import Dispatcher
+from handlers.i18n import Catalogue
+from knowledge.articles import read_folder
+from knowledge.base import KnowledgeBase
+from knowledge.store import BUNDLED, count_articles, enabled_articles, save_articles
+from models.db import SessionFactory, make_engine, make_sessions
+from models.migrate import ensure_schema
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Garda:
+    """A running Garda: its database and its dispatcher."""
+
+    engine: AsyncEngine
+    sessions: SessionFactory
+    dispatcher: Dispatcher
+
+
+async def prepare_database(url: str) -> tuple[AsyncEngine, SessionFactory]:
+    """Engine and sessions on a current schema, with the bundled KB on first start."""
+    engine = make_engine(url)
+    try:
+        await ensure_schema(engine, url)
+        sessions = make_sessions(engine)
+        async with sessions() as session, session.begin():
+            if await count_articles(session) == 0:
+                summary = await save_articles(
+                    session, read_folder(BUNDLED), author="garda", source="import"
+                )
+                logger.info("loaded %d bundled articles", summary.created)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine, sessions
+
+
+@asynccontextmanager
+async def open_garda(database_url: str) -> AsyncIterator[Garda]:
+    """Start Garda on ``database_url`` and close its connections afterwards."""
+    engine, sessions = await prepare_database(database_url)
+    try:
+        async with sessions() as session:
+            kb = KnowledgeBase(await enabled_articles(session))
+        dispatcher = Dispatcher(
+            sessions=sessions, kb=kb, catalogue=Catalogue.load(), router=build_router()
+        )
+        yield Garda(engine, sessions, dispatcher)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,218 @@
+"""The ``garda`` command line (Typer)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from bot.app import open_garda, prepare_database
+from bot.config import Settings
+from bot.console import ConsoleAdapter, console_streams
+from knowledge.articles import ArticleFileError, read_folder
+from knowledge.base import KnowledgeBase
+from knowledge.matching import MatchResult
+from knowledge.store import enabled_articles, export_articles, save_articles
+from models.db import make_engine
+from models.migrate import SchemaOutOfDateError, current_revision, head_revision, upgrade
+
+app = typer.Typer(help="Garda: the Level I IT support desk in chat.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+kb_app = typer.Typer(help="Knowledge-base articles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(kb_app, name="kb")
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            typer.echo(f"configuration error: {where}: {problem['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine; known start-up failures become a clear message and exit code."""
+    try:
+        return asyncio.run(coroutine)
+    except SchemaOutOfDateError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    except ArticleFileError as error:
+        typer.echo(f"invalid articles, nothing was loaded:\n{error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Garda: the Level I IT support desk in chat."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def chat(
+    user: Annotated[str, typer.Option(help="Who you are in this session.")] = "you",
+) -> None:
+    """Talk to Garda in the terminal (reads piped input too)."""
+    settings = _settings()
+    stdin, stdout = console_streams()
+
+    async def converse() -> None:
+        async with open_garda(settings.database_url) as garda:
+            await ConsoleAdapter(garda.dispatcher, user=user, stdin=stdin, stdout=stdout).run()
+
+    try:
+        _run(converse())
+    except KeyboardInterrupt:
+        typer.echo("")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    settings = _settings()
+
+    async def apply() -> str | None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"database is at revision {_run(apply())}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision and the newest one this version knows."""
+    settings = _settings()
+
+    async def read() -> str | None:
+        engine = make_engine(settings.database_url)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"database: {_run(read()) or 'empty'}  newest: {head_revision()}")
+
+
+@kb_app.command("validate")
+def kb_validate(path: Path) -> None:
+    """Check article files and report every problem with file, line and field."""
+    try:
+        docs = read_folder(path)
+    except ArticleFileError as error:
+        typer.echo(str(error), err=True)
+        typer.echo(f"{len(error.problems)} problem(s) found", err=True)
+        raise typer.Exit(1) from None
+    ids = {doc.id for doc in docs}
+    typer.echo(f"ok: {len(docs)} files, {len(ids)} articles")
+
+
+@kb_app.command("import")
+def kb_import(path: Path) -> None:
+    """Load article files into the database (all or nothing), recording revisions."""
+    settings = _settings()
+
+    async def load() -> str:
+        docs = read_folder(path)
+        engine, sessions = await prepare_database(settings.database_url)
+        try:
+            async with sessions() as session, session.begin():
+                summary = await save_articles(session, docs, author="cli", source="import")
+        finally:
+            await engine.dispose()
+        return f"{summary.created} new, {summary.updated} updated, {summary.unchanged} unchanged"
+
+    typer.echo(_run(load()))
+
+
+@kb_app.command("export")
+def kb_export(path: Path) -> None:
+    """Write the database's enabled articles as files into PATH."""
+    settings = _settings()
+
+    async def dump() -> int:
+        engine, sessions = await prepare_database(settings.database_url)
+        try:
+            async with sessions() as session:
+                return export_articles(await enabled_articles(session), path)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"wrote {_run(dump())} files to {path}")
+
+
+@kb_app.command("match")
+def kb_match(
+    text: Annotated[str | None, typer.Argument(help="The query; omit with --jsonl.")] = None,
+    kb: Annotated[Path | None, typer.Option(help="Match against this folder of files.")] = None,
+    jsonl: Annotated[bool, typer.Option(help='Read {"id","text"} lines on stdin.')] = False,
+    top: Annotated[int, typer.Option(min=1, max=50)] = 3,
+) -> None:
+    """Show how a query matches the knowledge base."""
+    if not jsonl and not text:
+        typer.echo("give a TEXT to match, or --jsonl to read queries from stdin", err=True)
+        raise typer.Exit(2)
+    base = _run(_knowledge_base(kb))
+    if not jsonl:
+        assert text is not None
+        _print_result(base.match(text, top=top))
+        return
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            query_id, query = row.get("id"), str(row.get("text", ""))
+        except (json.JSONDecodeError, AttributeError):
+            typer.echo(json.dumps({"id": None, "error": "not a JSON object"}))
+            continue
+        typer.echo(json.dumps(_as_row(query_id, base.match(query, top=top)), ensure_ascii=False))
+
+
+async def _knowledge_base(folder: Path | None) -> KnowledgeBase:
+    if folder is not None:
+        return KnowledgeBase(read_folder(folder))
+    settings = _settings()
+    engine, sessions = await prepare_database(settings.database_url)
+    try:
+        async with sessions() as session:
+            return KnowledgeBase(await enabled_articles(session))
+    finally:
+        await engine.dispose()
+
+
+def _as_row(query_id: object, result: MatchResult) -> dict[str, object]:
+    return {
+        "id": query_id,
+        "decision": result.decision.value,
+        "matches": [
+            {"article": m.article, "score": m.score, "matched": m.matched} for m in result.matches
+        ],
+    }
+
+
+def _print_result(result: MatchResult) -> None:
+    typer.echo(f"decision: {result.decision.value}")
+    for rank, match in enumerate(result.matches, start=1):
+        typer.echo(f"{rank:>3}. {match.article:<36} {match.score:6.3f}   matched: {match.matched!r}")
+    if not result.matches:
+        typer.echo("  (no article matched)")

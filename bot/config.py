@@ -1,0 +1,65 @@
+"""Garda's settings: read once from the environment (and ``.env``), validated at start."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+Backend = Literal["builtin", "ldap", "fail2ban", "webhook"]
+UserKeys = Annotated[tuple[str, ...], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every setting Garda reads; names are the environment variables in DESIGN.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./garda.db", alias="GARDA_DATABASE_URL"
+    )
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, alias="TELEGRAM_WEBHOOK_SECRET"
+    )
+    admins: UserKeys = Field(default=(), alias="GARDA_ADMINS")
+    agents_l1: UserKeys = Field(default=(), alias="GARDA_AGENTS_L1")
+    agents_l2: UserKeys = Field(default=(), alias="GARDA_AGENTS_L2")
+    agents_l3: UserKeys = Field(default=(), alias="GARDA_AGENTS_L3")
+    escalate_l2: str | None = Field(default=None, alias="GARDA_ESCALATE_L2")
+    escalate_l3: str | None = Field(default=None, alias="GARDA_ESCALATE_L3")
+    directory: Backend = Field(default="builtin", alias="GARDA_DIRECTORY")
+    firewall: Backend = Field(default="builtin", alias="GARDA_FIREWALL")
+
+    @field_validator("admins", "agents_l1", "agents_l2", "agents_l3", mode="before")
+    @classmethod
+    def _split_user_keys(cls, value: object) -> object:
+        """``"slack:U1, telegram:42"`` -> ``("slack:U1", "telegram:42")``, each checked."""
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        for key in value if isinstance(value, tuple | list) else ():
+            platform, _, user = str(key).partition(":")
+            if not platform or not user:
+                raise ValueError(f"{key!r} is not a user key like slack:U123 or telegram:42")
+        return value
+
+    @field_validator("escalate_l2", "escalate_l3")
+    @classmethod
+    def _check_address(cls, value: str | None) -> str | None:
+        if value is not None and ":" not in value:
+            raise ValueError(f"{value!r} is not an address like slack:C0123 or telegram:-100123")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite:", "postgresql+asyncpg:")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db"
+            )
+        return value

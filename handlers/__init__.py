@@ -1,0 +1,12 @@
+"""Platform-neutral conversation logic. Never imports a chat SDK or ``bot``."""
+
+from __future__ import annotations
+
+from handlers.router import Router
+
+
+def build_router() -> Router:
+    """Compose every module's routes into one router (duplicate names fail here)."""
+    from handlers import commands, facts, intake, tickets
+
+    return Router(commands.routes, intake.routes, facts.routes, tickets.routes)

@@ -1,0 +1,128 @@
+"""The one entry point from every adapter: ``handle(message) -> list[Reply]``."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.errors import UserFacingError
+from handlers.i18n import DEFAULT_LANG, Catalogue
+from handlers.locks import KeyedLocks
+from handlers.messages import IncomingMessage, Reply
+from handlers.router import Router, parse_command
+from handlers.states import State
+from handlers.text import clean_text
+from handlers.turn import Turn
+from knowledge.base import KnowledgeBase
+from knowledge.language import detect_language
+from models.db import SessionFactory
+from models.queries import lock_conversation, mark_processed, person_for
+from models.tables import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Handles each message in its own transaction, one message per user at a time.
+
+    In one process an asyncio lock per user orders messages; across processes the
+    conversation row, locked for the whole transaction, does the same.
+    """
+
+    def __init__(
+        self, *, sessions: SessionFactory, kb: KnowledgeBase, catalogue: Catalogue, router: Router
+    ) -> None:
+        self.sessions = sessions
+        self.kb = kb
+        self.catalogue = catalogue
+        self.router = router
+        self._locks = KeyedLocks()
+        self._help = tuple(
+            (command.name, command.help)
+            for command in router.commands.values()
+            if not command.hidden
+        )
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        """Answer one message; never raises."""
+        async with self._locks.hold(message.user_key):
+            lang = DEFAULT_LANG
+            try:
+                async with self.sessions() as session, session.begin():
+                    if message.event_key and not await mark_processed(
+                        session, key=message.event_key
+                    ):
+                        logger.info("ignoring repeated event %s", message.event_key)
+                        return []
+                    turn = await self._start_turn(session, message)
+                    lang = turn.lang
+                    await self.router.dispatch(turn)
+                    self._save(turn)
+                return turn.replies
+            except UserFacingError as error:
+                return [Reply(self.catalogue.text(lang, error.key, **error.params))]
+            except Exception:  # the one boundary: anything unexpected is a bug, rolled back
+                logger.exception("failed to handle a message from %s", message.user_key)
+                return [Reply(self.catalogue.text(lang, "error.unexpected"))]
+
+    async def _start_turn(self, session: AsyncSession, message: IncomingMessage) -> Turn:
+        person = await person_for(
+            session,
+            platform=message.platform,
+            external_id=message.user_id,
+            display_name=message.display_name,
+        )
+        assert person.id is not None
+        conversation = await lock_conversation(
+            session, user_key=message.user_key, person_id=person.id
+        )
+        text, truncated = clean_text(message.text)
+        turn = Turn(
+            message=message,
+            text=text,
+            session=session,
+            person=person,
+            conversation=conversation,
+            kb=self.kb,
+            catalogue=self.catalogue,
+            state=_known_state(conversation.state),
+            data=dict(conversation.data or {}),
+            commands=self._help,
+        )
+        turn.lang = self._language(turn)
+        if truncated:
+            turn.say("input.truncated", limit=len(text))
+        return turn
+
+    def _language(self, turn: Turn) -> str:
+        """The saved choice, else what this message is written in, else the conversation's."""
+        if turn.person.lang:
+            return turn.person.lang
+        detected = None
+        if parse_command(turn.text) is None and turn.chosen() is None:
+            # Once a conversation has a language, a switch needs more than one telling word,
+            # so an answer like "Error 0x80" or "ok" does not flip it.
+            settled = turn.conversation.lang is not None
+            detected = detect_language(turn.text, min_words=2 if settled else 1)
+        turn.rejected = None
+        if detected is not None:
+            turn.conversation.lang = detected
+        return detected or turn.conversation.lang or DEFAULT_LANG
+
+    def _save(self, turn: Turn) -> None:
+        conversation = turn.conversation
+        conversation.state = turn.state.value
+        conversation.data = turn.data
+        conversation.updated_at = utcnow()
+        flag_modified(conversation, "data")
+        turn.session.add(conversation)
+
+
+def _known_state(value: str) -> State:
+    try:
+        return State(value)
+    except ValueError:  # a state from a newer or older release: start afresh, never crash
+        logger.warning("conversation in unknown state %r; starting afresh", value)
+        return State.IDLE

@@ -1,0 +1,56 @@
+"""The message catalogue: every user-visible string, in every supported language."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from importlib import resources
+
+import yaml
+
+DEFAULT_LANG = "en"
+
+
+class Catalogue:
+    """Looks up and formats user-visible texts by key and language."""
+
+    def __init__(self, texts: Mapping[str, Mapping[str, str]]) -> None:
+        self._texts = texts
+
+    @classmethod
+    def load(cls) -> Catalogue:
+        """The catalogue shipped in ``handlers/locales``."""
+        texts: dict[str, dict[str, str]] = {}
+        for entry in resources.files("handlers").joinpath("locales").iterdir():
+            if entry.name.endswith(".yaml"):
+                lang = entry.name.removesuffix(".yaml")
+                texts[lang] = {str(k): str(v) for k, v in yaml.safe_load(entry.read_text()).items()}
+        return cls(texts)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the catalogue has texts for."""
+        return tuple(sorted(self._texts))
+
+    def keys(self, lang: str) -> set[str]:
+        """Every key defined for ``lang``."""
+        return set(self._texts.get(lang, {}))
+
+    def has(self, lang: str, key: str) -> bool:
+        """Whether ``key`` exists in ``lang``."""
+        return key in self._texts.get(lang, {})
+
+    def text(self, lang: str, key: str, /, **params: object) -> str:
+        """The text for ``key`` in ``lang`` (English if missing there), filled with ``params``."""
+        texts = self._texts.get(lang) or self._texts[DEFAULT_LANG]
+        template = texts.get(key) or self._texts[DEFAULT_LANG][key]
+        return template.format(**params) if params else template
+
+    def all_texts(self, key: str) -> list[str]:
+        """``key`` in every language (to recognise a typed choice label in any of them)."""
+        return [texts[key] for texts in self._texts.values() if key in texts]
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{name}`` fields a template expects."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}

@@ -1,0 +1,107 @@
+"""Level I intake: greet, listen to the problem, match it, show the answer, ask if it helped."""
+
+from __future__ import annotations
+
+from handlers.facts import start_escalation
+from handlers.router import Routes
+from handlers.states import State
+from handlers.text import has_words
+from handlers.turn import Option, Turn
+from knowledge.matching import Decision
+from knowledge.smalltalk import small_talk
+
+routes = Routes()
+
+NONE_OF_THESE = "none"
+ARTICLE_PREFIX = "article:"
+
+
+@routes.state(State.IDLE, State.DESCRIBE)
+async def describe_problem(turn: Turn) -> State:
+    """Take the user's description of the problem and find what fits it."""
+    if not turn.text or not has_words(turn.text):
+        turn.say("intake.no_words" if turn.text else "intake.empty")
+        return State.DESCRIBE
+    kind = small_talk(turn.text)
+    if kind == "thanks":
+        turn.say("smalltalk.thanks")
+        return turn.reset()
+    if kind == "greeting":
+        turn.say("intake.greeting", name=turn.person.display_name)
+        return State.DESCRIBE
+    if turn.state is State.IDLE:
+        turn.data = {}
+    return await match_problem(turn)
+
+
+async def match_problem(turn: Turn) -> State:
+    """Match the description against the knowledge base and act on the decision."""
+    turn.data.setdefault("problem", []).append(turn.text)
+    result = turn.kb.match(turn.text)
+    turn.data.setdefault("tried", []).extend(
+        {"article": match.article, "score": match.score} for match in result.matches
+    )
+    if result.decision is Decision.ANSWER and result.best is not None:
+        return show_article(turn, result.best.article)
+    if result.decision is Decision.CLARIFY:
+        options = []
+        for match in result.matches:
+            doc = turn.kb.article(match.article, turn.lang)
+            if doc is not None:
+                options.append(Option(ARTICLE_PREFIX + doc.id, doc.title))
+        options.append(turn.option(NONE_OF_THESE, "choice.none_of_these"))
+        turn.ask(turn.t("intake.did_you_mean"), options)
+        return State.CLARIFY
+    turn.say("intake.no_match")
+    return start_escalation(turn, article_id=None)
+
+
+@routes.state(State.CLARIFY)
+async def clarify(turn: Turn) -> State | None:
+    """The user picked one of the "did you mean" articles, or none, or rephrased."""
+    chosen = turn.chosen()
+    if chosen is None:
+        if turn.rejected == "unknown" and has_words(turn.text) and turn.message.choice is None:
+            turn.clear_pending()
+            return await match_problem(turn)  # free text here is the problem, said again
+        turn.reprompt()
+        return None
+    turn.clear_pending()
+    if chosen == NONE_OF_THESE:
+        turn.say("intake.none_fit")
+        return start_escalation(turn, article_id=None)
+    return show_article(turn, chosen.removeprefix(ARTICLE_PREFIX))
+
+
+def show_article(turn: Turn, article_id: str) -> State:
+    """Show an article and ask whether it solved the problem."""
+    doc = turn.kb.article(article_id, turn.lang)
+    if doc is None:  # disabled or removed since it was offered
+        turn.say("intake.article_gone")
+        return start_escalation(turn, article_id=None)
+    turn.data["article"] = doc.id
+    turn.say_text(f"{doc.title}\n\n{doc.body}")
+    turn.ask(
+        turn.t("intake.did_it_help"),
+        [
+            turn.option("solved", "choice.solved"),
+            turn.option("not_solved", "choice.not_solved"),
+            turn.option("human", "choice.human"),
+        ],
+    )
+    return State.FEEDBACK
+
+
+@routes.state(State.FEEDBACK)
+async def article_feedback(turn: Turn) -> State | None:
+    """Solved ends the conversation; anything else goes on towards a ticket."""
+    chosen = turn.chosen()
+    if chosen is None:
+        turn.reprompt()
+        return None
+    turn.clear_pending()
+    if chosen == "solved":
+        turn.say("intake.solved")
+        return turn.reset()
+    turn.say("intake.not_solved" if chosen == "not_solved" else "intake.human")
+    return start_escalation(turn, article_id=turn.data.get("article"))

@@ -1,0 +1,56 @@
+"""Platform-neutral message types exchanged between adapters and the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message came from or should go: a chat, optionally a thread in it."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+
+    def __str__(self) -> str:
+        base = f"{self.platform}:{self.chat_id}"
+        return f"{base}/{self.thread_id}" if self.thread_id else base
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One button, inline-keyboard key or numbered console option."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A message or button press from a user, translated by an adapter."""
+
+    platform: str
+    user_id: str
+    text: str = ""
+    origin: Address | None = None
+    display_name: str = ""
+    choice: str | None = None  # the choice id of a pressed button
+    event_key: str | None = None  # platform event id, for de-duplicating retries
+    raw: Any = field(default=None, compare=False, repr=False)  # for debugging only
+
+    @property
+    def user_key(self) -> str:
+        """The platform-qualified user, e.g. ``slack:U123``."""
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something Garda says, optionally with choices, elsewhere, or only to the user."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    to: Address | None = None  # None: answer where the message came from
+    private: bool = False

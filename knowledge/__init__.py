@@ -1,0 +1,1 @@
+"""The knowledge base: article files, their storage, text normalisation and matching."""

@@ -1,0 +1,1 @@
+"""Garda's persistence: SQLModel tables, the async engine and sessions, migrations, queries."""

@@ -1,0 +1,97 @@
+"""Keyword-only query functions; each takes the session of the current transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import Conversation, Identity, Person, ProcessedEvent, Ticket, TicketEvent
+
+
+async def mark_processed(session: AsyncSession, *, key: str) -> bool:
+    """Record a platform event as handled; False if it already was (a retry)."""
+    if await session.get(ProcessedEvent, key) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(ProcessedEvent(key=key))
+    except IntegrityError:  # another worker recorded it between our read and write
+        return False
+    return True
+
+
+async def person_for(
+    session: AsyncSession, *, platform: str, external_id: str, display_name: str = ""
+) -> Person:
+    """The person behind a platform account, created on first contact."""
+    statement = (
+        select(Person)
+        .join(Identity, col(Identity.person_id) == col(Person.id))
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+    )
+    person = (await session.exec(statement)).first()
+    if person is None:
+        person = Person(display_name=display_name or external_id)
+        session.add(person)
+        await session.flush()
+        assert person.id is not None
+        session.add(Identity(person_id=person.id, platform=platform, external_id=external_id))
+        await session.flush()
+    elif display_name and person.display_name != display_name:
+        person.display_name = display_name
+    return person
+
+
+async def lock_conversation(session: AsyncSession, *, user_key: str, person_id: int) -> Conversation:
+    """The user's conversation row, locked until the transaction ends (created if new)."""
+    statement = select(Conversation).where(Conversation.user_key == user_key).with_for_update()
+    conversation = (await session.exec(statement)).first()
+    if conversation is None:
+        conversation = Conversation(user_key=user_key, person_id=person_id)
+        session.add(conversation)
+        await session.flush()
+    return conversation
+
+
+async def create_ticket(
+    session: AsyncSession, *, ticket: Ticket, actor: str, detail: dict[str, Any]
+) -> Ticket:
+    """Open ``ticket`` and record its creation, with ``detail``, as its first event."""
+    session.add(ticket)
+    await session.flush()
+    await add_ticket_event(session, ticket=ticket, actor=actor, kind="created", detail=detail)
+    return ticket
+
+
+async def add_ticket_event(
+    session: AsyncSession, *, ticket: Ticket, actor: str, kind: str, detail: dict[str, Any]
+) -> TicketEvent:
+    """Record one change to a ticket."""
+    assert ticket.id is not None
+    event = TicketEvent(ticket_id=ticket.id, actor=actor, kind=kind, detail=detail)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def tickets_of(session: AsyncSession, *, person_id: int, limit: int = 10) -> Sequence[Ticket]:
+    """A person's most recent tickets, newest first."""
+    statement = (
+        select(Ticket)
+        .where(Ticket.requester_id == person_id)
+        .order_by(col(Ticket.id).desc())
+        .limit(limit)
+    )
+    return (await session.exec(statement)).all()
+
+
+async def ticket_events(session: AsyncSession, *, ticket_id: int) -> Sequence[TicketEvent]:
+    """A ticket's history, oldest first."""
+    statement = (
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
+    )
+    return (await session.exec(statement)).all()

@@ -1,0 +1,144 @@
+"""All of Garda's tables and their enums, in one readable module."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def _timestamp() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class TicketStatus(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    WAITING = "waiting"
+    ESCALATED = "escalated"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+class Person(SQLModel, table=True):
+    """Someone Garda talks to; one person may reach it from several platforms."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    lang: str | None = Field(default=None, max_length=8)  # saved choice from /lang
+    created_at: datetime = _timestamp()
+
+
+class Identity(SQLModel, table=True):
+    """One platform account of a person, e.g. ``slack:U123`` or ``telegram:42``."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=200)
+    created_at: datetime = _timestamp()
+
+
+class Conversation(SQLModel, table=True):
+    """The persisted state of one user's conversation; its row is the per-user lock."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(max_length=240, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    state: str = Field(default="idle", max_length=40)
+    data: dict[str, Any] = _json(dict)
+    lang: str | None = Field(default=None, max_length=8)
+    updated_at: datetime = _timestamp()
+
+
+class Ticket(SQLModel, table=True):
+    """A request Level I could not close, owned by a support tier."""
+
+    id: int | None = Field(default=None, primary_key=True)  # the ticket number users see
+    requester_id: int = Field(foreign_key="person.id", index=True)
+    subject: str = Field(max_length=200)
+    description: str = ""
+    topic: str = Field(default="other", max_length=40)
+    article_id: str | None = Field(default=None, max_length=120)
+    impact: str = Field(max_length=10)
+    urgency: str = Field(max_length=10)
+    priority: str = Field(max_length=4)
+    tier: int = 2
+    status: str = Field(default=TicketStatus.NEW.value, max_length=20)  # a TicketStatus
+    facts: dict[str, Any] = _json(dict)
+    lang: str = Field(default="en", max_length=8)
+    origin: str = Field(default="", max_length=300)  # address the request came from
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class TicketEvent(SQLModel, table=True):
+    """One change to a ticket: who did what, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    actor: str = Field(max_length=240)
+    kind: str = Field(max_length=40)
+    detail: dict[str, Any] = _json(dict)
+    created_at: datetime = _timestamp()
+
+
+class Article(SQLModel, table=True):
+    """The current revision of one knowledge-base article in one language."""
+
+    __table_args__ = (UniqueConstraint("slug", "lang"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, index=True)
+    lang: str = Field(max_length=8)
+    title: str = Field(max_length=200)
+    topic: str = Field(max_length=40)
+    symptoms: list[str] = _json(list)
+    keywords: list[str] = _json(list)
+    action: str | None = Field(default=None, max_length=40)
+    needs: list[str] = _json(list)
+    tier: int = 2
+    body: str = ""
+    enabled: bool = True
+    revision: int = 1
+    updated_by: str = Field(default="", max_length=240)
+    updated_at: datetime = _timestamp()
+
+
+class ArticleRevision(SQLModel, table=True):
+    """A full snapshot of an article as it was after one change."""
+
+    __table_args__ = (UniqueConstraint("slug", "lang", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, index=True)
+    lang: str = Field(max_length=8)
+    revision: int
+    snapshot: dict[str, Any] = _json(dict)
+    author: str = Field(max_length=240)
+    source: str = Field(max_length=20)  # import, cli, chat, revert
+    created_at: datetime = _timestamp()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A platform event already handled (Slack ``event_id``, Telegram ``update_id``)."""
+
+    key: str = Field(primary_key=True, max_length=240)
+    created_at: datetime = _timestamp()

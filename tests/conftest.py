@@ -1,0 +1,53 @@
+"""Shared fixtures: a migrated database with the bundled KB, and a ready dispatcher."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import Garda, open_garda
+from handlers.dispatcher import Dispatcher
+
+POSTGRES_URL = os.environ.get("GARDA_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file for one test."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'garda.db'}"
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test (skipped without a server)."""
+    if not POSTGRES_URL:
+        pytest.skip("GARDA_TEST_POSTGRES_URL is not set (no PostgreSQL server for this run)")
+    name = f"garda_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def garda(sqlite_url: str) -> AsyncIterator[Garda]:
+    """Garda on a migrated SQLite file with the bundled knowledge base loaded."""
+    async with open_garda(sqlite_url) as running:
+        yield running
+
+
+@pytest.fixture
+def dispatcher(garda: Garda) -> Dispatcher:
+    """The dispatcher of the running Garda."""
+    return garda.dispatcher
