@@ -181,7 +181,8 @@ def kb_match(
             continue
         try:
             row = json.loads(line)
-            query_id, query = row.get("id"), str(row.get("text", ""))
+            query_id, query = row.get("id"), row.get("text")
+            query = query if isinstance(query, str) else ""
         except (json.JSONDecodeError, AttributeError):
             typer.echo(json.dumps({"id": None, "error": "not a JSON object"}))
             continue

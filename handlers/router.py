@@ -77,6 +77,9 @@ class Router:
 
     async def dispatch(self, turn: Turn) -> None:
         """Run the handler for this turn and move the conversation to the state it returns."""
+        if turn.message.choice is not None and not turn.pending_options():
+            turn.say("choice.expired")  # a button from a conversation that is over
+            return
         command = parse_command(turn.text) if turn.message.choice is None else None
         if command is not None:
             name, turn.args = command

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,10 +129,10 @@ def _parse(text: str, checker: _Checker) -> ArticleDoc | None:
         if need not in FACTS:
             checker.fail(line_of("needs"), "needs", f"{need!r} is not one of {', '.join(FACTS)}")
     action = values.get("action")
-    if action is not None and action not in ACTIONS:
+    if action is not None and (not isinstance(action, str) or action not in ACTIONS):
         checker.fail(line_of("action"), "action", f"{action!r} is not one of {sorted(ACTIONS)}")
     tier = values.get("tier", 2)
-    if tier not in TIERS or isinstance(tier, bool):
+    if type(tier) is not int or tier not in TIERS:  # not 2.0, not True
         checker.fail(line_of("tier"), "tier", f"{tier!r} must be 1, 2 or 3")
     _check_file_name(checker, article_id, lang)
     if checker.problems:
@@ -156,7 +156,12 @@ def _front_matter(front: str, checker: _Checker) -> tuple[dict[str, Any] | None,
     if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
         checker.fail(2, "", "the front matter must be a mapping of field: value")
         return None, {}
-    positions = {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
+    positions: dict[str, int] = {}
+    for key, _ in node.value:
+        line = key.start_mark.line + 2
+        if str(key.value) in positions:
+            checker.fail(line, str(key.value), "appears twice; keep one")
+        positions.setdefault(str(key.value), line)
     return values, positions
 
 
@@ -200,12 +205,14 @@ def read_folder(folder: Path) -> list[ArticleDoc]:
         raise ArticleFileError([ArticleProblem(str(folder), 0, "", "no article files found")])
     docs: list[ArticleDoc] = []
     problems: list[ArticleProblem] = []
+    where: dict[tuple[str, str], str] = {}
     for path in paths:
         try:
             docs.append(parse_article(_read_text(path), str(path)))
+            where[docs[-1].key] = str(path)
         except ArticleFileError as error:
             problems.extend(error.problems)
-    problems.extend(check_collection(docs))
+    problems.extend(check_collection(docs, where))
     if problems:
         raise ArticleFileError(problems)
     return docs
@@ -224,22 +231,23 @@ def _read_text(path: Path) -> str:
         raise ArticleFileError([ArticleProblem(str(path), line, "", "not UTF-8 text")]) from None
 
 
-def check_collection(docs: Iterable[ArticleDoc]) -> Iterator[ArticleProblem]:
+def check_collection(
+    docs: Iterable[ArticleDoc], where: Mapping[tuple[str, str], str] | None = None
+) -> Iterator[ArticleProblem]:
     """Problems between files: duplicates, and languages of one article that disagree."""
     by_id: dict[str, list[ArticleDoc]] = {}
     for doc in docs:
         by_id.setdefault(doc.id, []).append(doc)
-    for article_id, versions in sorted(by_id.items()):
+    path = lambda doc: (where or {}).get(doc.key, f"{doc.id}.{doc.lang}.md")  # noqa: E731
+    for versions in by_id.values():
         first = versions[0]
         for other in versions[1:]:
             if other.lang == first.lang:
-                yield ArticleProblem(article_id, 0, "id", f"two {other.lang} files for one id")
+                yield ArticleProblem(path(other), 1, "id", f"a second {other.lang} file for one id")
             for name in SHARED_FIELDS:
                 if getattr(other, name) != getattr(first, name):
-                    yield ArticleProblem(
-                        f"{article_id}.{other.lang}.md", 0, name,
-                        f"differs from {article_id}.{first.lang}.md; languages must agree",
-                    )  # fmt: skip
+                    message = f"differs from {path(first)}; all languages of an article must agree"
+                    yield ArticleProblem(path(other), 1, name, message)
 
 
 def render_article(doc: ArticleDoc) -> str:

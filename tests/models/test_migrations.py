@@ -104,6 +104,12 @@ async def test_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
     assert await schema_differences(engine) == []
 
 
+async def test_the_schema_comparison_notices_missing_tables(engine: AsyncEngine) -> None:
+    added = {diff[1].name for diff in await schema_differences(engine) if diff[0] == "add_table"}
+
+    assert added == TABLES
+
+
 async def test_head_revision_is_known() -> None:
     assert head_revision() is not None
 
