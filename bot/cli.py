@@ -214,6 +214,8 @@ def _as_row(query_id: object, result: MatchResult) -> dict[str, object]:
 def _print_result(result: MatchResult) -> None:
     typer.echo(f"decision: {result.decision.value}")
     for rank, match in enumerate(result.matches, start=1):
-        typer.echo(f"{rank:>3}. {match.article:<36} {match.score:6.3f}   matched: {match.matched!r}")
+        typer.echo(
+            f"{rank:>3}. {match.article:<36} {match.score:6.3f}   matched: {match.matched!r}"
+        )
     if not result.matches:
         typer.echo("  (no article matched)")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 Backend = Literal["builtin", "ldap", "fail2ban", "webhook"]
 UserKeys = Annotated[tuple[str, ...], NoDecode]
@@ -17,16 +16,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    database_url: str = Field(
-        default="sqlite+aiosqlite:///./garda.db", alias="GARDA_DATABASE_URL"
-    )
+    database_url: str = Field(default="sqlite+aiosqlite:///./garda.db", alias="GARDA_DATABASE_URL")
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
-    telegram_webhook_secret: SecretStr | None = Field(
-        default=None, alias="TELEGRAM_WEBHOOK_SECRET"
-    )
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
     admins: UserKeys = Field(default=(), alias="GARDA_ADMINS")
     agents_l1: UserKeys = Field(default=(), alias="GARDA_AGENTS_L1")
     agents_l2: UserKeys = Field(default=(), alias="GARDA_AGENTS_L2")
@@ -59,7 +54,5 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite:", "postgresql+asyncpg:")):
-            raise ValueError(
-                "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db"
-            )
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return value

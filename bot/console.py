@@ -15,9 +15,7 @@ PLATFORM = "console"
 class ConsoleAdapter:
     """Reads lines from a stream, prints replies; choices are numbered."""
 
-    def __init__(
-        self, dispatcher: Dispatcher, *, user: str, stdin: TextIO, stdout: TextIO
-    ) -> None:
+    def __init__(self, dispatcher: Dispatcher, *, user: str, stdin: TextIO, stdout: TextIO) -> None:
         self.dispatcher = dispatcher
         self.user = user
         self.stdin = stdin

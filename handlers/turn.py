@@ -18,6 +18,11 @@ from models.tables import Conversation, Person
 LABEL_SIMILARITY = 85  # how close typed text must be to a choice label to count as choosing it
 
 
+def _resembles(typed: str, labels: tuple[str, ...]) -> bool:
+    """Whether ``typed`` is one of ``labels`` give or take a typo."""
+    return max(fuzz.ratio(typed, fold(label)) for label in labels) >= LABEL_SIMILARITY
+
+
 @dataclass(frozen=True)
 class Option:
     """A choice offered to the user, with the other wordings that also select it."""
@@ -81,7 +86,9 @@ class Turn:
     def pending_options(self) -> list[Option]:
         """The options of the question the user is expected to answer, if any."""
         pending = self.data.get("pending") or {}
-        return [Option(i, label, tuple(aliases)) for i, label, aliases in pending.get("options", [])]
+        return [
+            Option(i, label, tuple(aliases)) for i, label, aliases in pending.get("options", [])
+        ]
 
     def chosen(self) -> str | None:
         """The id of the option this message selects, or None (see :attr:`rejected`)."""
@@ -99,13 +106,13 @@ class Turn:
             self.rejected = "out_of_range"
             return None
         typed = fold(text)
-        for option in options:
-            if typed and typed in {fold(word) for word in (option.id, option.label, *option.aliases)}:
-                return option.id
-        for option in options:
-            labels = (option.label, *option.aliases)
-            if typed and max(fuzz.ratio(typed, fold(label)) for label in labels) >= LABEL_SIMILARITY:
-                return option.id
+        if typed:
+            for option in options:
+                if typed in {fold(word) for word in (option.id, option.label, *option.aliases)}:
+                    return option.id
+            for option in options:
+                if _resembles(typed, (option.label, *option.aliases)):
+                    return option.id
         self.rejected = "unknown" if options else None
         return None
 

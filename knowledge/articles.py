@@ -57,8 +57,10 @@ class ArticleProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        where = (
+            f"{self.path}:{self.line}: {self.field}" if self.field else f"{self.path}:{self.line}"
+        )
+        return f"{where}: {self.message}"
 
 
 class ArticleFileError(ValueError):
@@ -105,7 +107,10 @@ def _parse(text: str, checker: _Checker) -> ArticleDoc | None:
     for name, line in positions.items():
         if name not in FIELDS:
             checker.fail(line, name, f"unknown field (allowed: {', '.join(FIELDS)})")
-    line_of = lambda name: positions.get(name, 1)  # noqa: E731
+
+    def line_of(name: str) -> int:
+        return positions.get(name, 1)
+
     for name in ("id", "lang", "title", "topic", "symptoms"):
         if name not in values:
             checker.fail(1, name, "required field is missing")
@@ -238,7 +243,10 @@ def check_collection(
     by_id: dict[str, list[ArticleDoc]] = {}
     for doc in docs:
         by_id.setdefault(doc.id, []).append(doc)
-    path = lambda doc: (where or {}).get(doc.key, f"{doc.id}.{doc.lang}.md")  # noqa: E731
+
+    def path(doc: ArticleDoc) -> str:
+        return (where or {}).get(doc.key, f"{doc.id}.{doc.lang}.md")
+
     for versions in by_id.values():
         first = versions[0]
         for other in versions[1:]:

@@ -57,9 +57,13 @@ async def save_articles(
         session.add(row)
         session.add(
             ArticleRevision(
-                slug=doc.id, lang=doc.lang, revision=row.revision, snapshot=doc.fields(),
-                author=author, source=source,
-            )  # fmt: skip
+                slug=doc.id,
+                lang=doc.lang,
+                revision=row.revision,
+                snapshot=doc.fields(),
+                author=author,
+                source=source,
+            )
         )
     await session.flush()
     return ImportSummary(created, updated, unchanged)

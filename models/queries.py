@@ -46,7 +46,9 @@ async def person_for(
     return person
 
 
-async def lock_conversation(session: AsyncSession, *, user_key: str, person_id: int) -> Conversation:
+async def lock_conversation(
+    session: AsyncSession, *, user_key: str, person_id: int
+) -> Conversation:
     """The user's conversation row, locked until the transaction ends (created if new)."""
     statement = select(Conversation).where(Conversation.user_key == user_key).with_for_update()
     conversation = (await session.exec(statement)).first()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.app import Garda, open_garda
+from bot.app import Garda, open_garda, prepare_database
 from handlers.dispatcher import Dispatcher
 
 POSTGRES_URL = os.environ.get("GARDA_TEST_POSTGRES_URL")
@@ -19,8 +21,21 @@ POSTGRES_URL = os.environ.get("GARDA_TEST_POSTGRES_URL")
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    """A fresh SQLite database file for one test."""
+    """A fresh, empty SQLite database file for one test."""
     return f"sqlite+aiosqlite:///{tmp_path / 'garda.db'}"
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file with the bundled KB, made once and copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "garda.db"
+
+    async def build() -> None:
+        engine, _ = await prepare_database(f"sqlite+aiosqlite:///{path}")
+        await engine.dispose()
+
+    asyncio.run(build())
+    return path
 
 
 @pytest.fixture
@@ -41,9 +56,11 @@ async def postgres_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def garda(sqlite_url: str) -> AsyncIterator[Garda]:
-    """Garda on a migrated SQLite file with the bundled knowledge base loaded."""
-    async with open_garda(sqlite_url) as running:
+async def garda(seeded_template: Path, tmp_path: Path) -> AsyncIterator[Garda]:
+    """Garda on its own migrated SQLite file with the bundled knowledge base loaded."""
+    path = tmp_path / "garda.db"
+    shutil.copyfile(seeded_template, path)
+    async with open_garda(f"sqlite+aiosqlite:///{path}") as running:
         yield running
 
 

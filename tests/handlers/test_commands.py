@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from handlers import build_router
 from handlers.dispatcher import Dispatcher
 from handlers.router import Router, Routes
 from handlers.states import State
 from handlers.turn import Turn
 from tests.helpers import Chat, converse
-
-import pytest
 
 
 async def test_help_lists_every_command_from_its_docstring(dispatcher: Dispatcher) -> None:
