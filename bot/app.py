@@ -49,6 +49,16 @@ async def prepare_database(url: str) -> tuple[AsyncEngine, SessionFactory]:
 
 
 @asynccontextmanager
+async def open_database(url: str) -> AsyncIterator[SessionFactory]:
+    """Sessions on a prepared database (see :func:`prepare_database`), closed afterwards."""
+    engine, sessions = await prepare_database(url)
+    try:
+        yield sessions
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
 async def open_garda(database_url: str) -> AsyncIterator[Garda]:
     """Start Garda on ``database_url`` and close its connections afterwards."""
     engine, sessions = await prepare_database(database_url)

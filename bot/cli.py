@@ -6,14 +6,16 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import open_garda, prepare_database
+from bot.app import open_database, open_garda
 from bot.config import Settings
 from bot.console import ConsoleAdapter, console_streams
 from knowledge.articles import ArticleFileError, read_folder
@@ -88,12 +90,9 @@ def db_upgrade() -> None:
     settings = _settings()
 
     async def apply() -> str | None:
-        engine = make_engine(settings.database_url)
-        try:
+        async with _engine(settings.database_url) as engine:
             await upgrade(engine)
             return await current_revision(engine)
-        finally:
-            await engine.dispose()
 
     typer.echo(f"database is at revision {_run(apply())}")
 
@@ -104,11 +103,8 @@ def db_current() -> None:
     settings = _settings()
 
     async def read() -> str | None:
-        engine = make_engine(settings.database_url)
-        try:
+        async with _engine(settings.database_url) as engine:
             return await current_revision(engine)
-        finally:
-            await engine.dispose()
 
     typer.echo(f"database: {_run(read()) or 'empty'}  newest: {head_revision()}")
 
@@ -133,12 +129,12 @@ def kb_import(path: Path) -> None:
 
     async def load() -> str:
         docs = read_folder(path)
-        engine, sessions = await prepare_database(settings.database_url)
-        try:
-            async with sessions() as session, session.begin():
-                summary = await save_articles(session, docs, author="cli", source="import")
-        finally:
-            await engine.dispose()
+        async with (
+            open_database(settings.database_url) as sessions,
+            sessions() as session,
+            session.begin(),
+        ):
+            summary = await save_articles(session, docs, author="cli", source="import")
         return f"{summary.created} new, {summary.updated} updated, {summary.unchanged} unchanged"
 
     typer.echo(_run(load()))
@@ -150,12 +146,8 @@ def kb_export(path: Path) -> None:
     settings = _settings()
 
     async def dump() -> int:
-        engine, sessions = await prepare_database(settings.database_url)
-        try:
-            async with sessions() as session:
-                return export_articles(await enabled_articles(session), path)
-        finally:
-            await engine.dispose()
+        async with open_database(settings.database_url) as sessions, sessions() as session:
+            return export_articles(await enabled_articles(session), path)
 
     typer.echo(f"wrote {_run(dump())} files to {path}")
 
@@ -192,11 +184,16 @@ def kb_match(
 async def _knowledge_base(folder: Path | None) -> KnowledgeBase:
     if folder is not None:
         return KnowledgeBase(read_folder(folder))
-    settings = _settings()
-    engine, sessions = await prepare_database(settings.database_url)
+    async with open_database(_settings().database_url) as sessions, sessions() as session:
+        return KnowledgeBase(await enabled_articles(session))
+
+
+@asynccontextmanager
+async def _engine(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine without migrating or seeding (for the ``db`` commands themselves)."""
+    engine = make_engine(url)
     try:
-        async with sessions() as session:
-            return KnowledgeBase(await enabled_articles(session))
+        yield engine
     finally:
         await engine.dispose()
 

@@ -87,14 +87,23 @@ def check_fact(name: str, text: str) -> str | None:
     return shorten(text.strip(), MAX_FACT)
 
 
+def chosen_level(turn: Turn, scale: str) -> str | None:
+    """``low``, ``medium`` or ``high`` picked on ``scale``; else the question is asked again."""
+    chosen = turn.chosen()
+    if chosen is None or not chosen.startswith(f"{scale}:"):
+        turn.reprompt()
+        return None
+    turn.clear_pending()
+    return chosen.removeprefix(f"{scale}:")
+
+
 @routes.state(State.IMPACT)
 async def ask_impact(turn: Turn) -> State | None:
     """Who is affected: just the requester, a team, or everyone."""
-    chosen = turn.chosen()
-    if chosen is None or not chosen.startswith("impact:"):
-        turn.reprompt()
+    impact = chosen_level(turn, "impact")
+    if impact is None:
         return None
-    turn.data["impact"] = chosen.removeprefix("impact:")
+    turn.data["impact"] = impact
     turn.ask(
         turn.t("facts.urgency"),
         [turn.option(f"urgency:{level}", f"choice.urgency.{level}") for level in LEVELS],
@@ -105,10 +114,8 @@ async def ask_impact(turn: Turn) -> State | None:
 @routes.state(State.URGENCY)
 async def ask_urgency(turn: Turn) -> State | None:
     """How soon it must be fixed; then the ticket is opened."""
-    chosen = turn.chosen()
-    if chosen is None or not chosen.startswith("urgency:"):
-        turn.reprompt()
+    urgency = chosen_level(turn, "urgency")
+    if urgency is None:
         return None
-    turn.clear_pending()
-    await open_ticket(turn, impact=turn.data["impact"], urgency=chosen.removeprefix("urgency:"))
+    await open_ticket(turn, impact=turn.data["impact"], urgency=urgency)
     return turn.reset()
