@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import logging
 import sys
@@ -68,10 +69,13 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> N
 
 @app.command()
 def chat(
-    user: Annotated[str, typer.Option(help="Who you are in this session.")] = "you",
+    user: Annotated[
+        str | None, typer.Option(help="Who you are in this session (default: your login).")
+    ] = None,
 ) -> None:
     """Talk to Garda in the terminal (reads piped input too)."""
     settings = _settings()
+    user = user or _login_name()
     stdin, stdout = console_streams()
 
     async def converse() -> None:
@@ -82,6 +86,13 @@ def chat(
         _run(converse())
     except KeyboardInterrupt:
         typer.echo("")
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment (e.g. some containers)
+        return "you"
 
 
 @db_app.command("upgrade")
