@@ -26,6 +26,7 @@ lint: install
 # pytest's exit code 5 means no test ran: that is a failure, never a pass.
 test: lint
 	$(BIN)/garda kb validate knowledge/articles
+	$(BIN)/garda kb test --kb knowledge/articles
 	$(BIN)/pytest; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest ran no tests" >&2; exit 1; fi; exit $$status
 

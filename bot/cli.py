@@ -22,6 +22,7 @@ from bot.console import ConsoleAdapter, console_streams
 from knowledge.articles import ArticleFileError, read_folder
 from knowledge.base import KnowledgeBase
 from knowledge.matching import MatchResult
+from knowledge.regression import BUNDLED_CASES, check, load_cases
 from knowledge.store import enabled_articles, export_articles, save_articles
 from models.db import make_engine
 from models.migrate import SchemaOutOfDateError, current_revision, head_revision, upgrade
@@ -192,6 +193,21 @@ def kb_match(
         typer.echo(json.dumps(_as_row(query_id, base.match(query, top=top)), ensure_ascii=False))
 
 
+@kb_app.command("test")
+def kb_test(
+    cases: Annotated[Path, typer.Option(help="The regression file.")] = BUNDLED_CASES,
+    kb: Annotated[Path | None, typer.Option(help="Test this folder of files.")] = None,
+) -> None:
+    """Check saved queries still get their expected answers; exit 1 on any change."""
+    outcomes = check(_run(_knowledge_base(kb)), load_cases(cases))
+    failed = [outcome for outcome in outcomes if outcome.problem]
+    for outcome in failed:
+        typer.echo(f"FAIL {outcome.case.query!r}: {outcome.problem}")
+    typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
 async def _knowledge_base(folder: Path | None) -> KnowledgeBase:
     if folder is not None:
         return KnowledgeBase(read_folder(folder))
@@ -214,7 +230,14 @@ def _as_row(query_id: object, result: MatchResult) -> dict[str, object]:
         "id": query_id,
         "decision": result.decision.value,
         "matches": [
-            {"article": m.article, "score": m.score, "matched": m.matched} for m in result.matches
+            {
+                "article": m.article,
+                "score": m.score,
+                "matched": m.matched,
+                "words": list(m.words),
+                "coverage": m.coverage,
+            }
+            for m in result.matches
         ],
     }
 
@@ -222,8 +245,9 @@ def _as_row(query_id: object, result: MatchResult) -> dict[str, object]:
 def _print_result(result: MatchResult) -> None:
     typer.echo(f"decision: {result.decision.value}")
     for rank, match in enumerate(result.matches, start=1):
-        typer.echo(
-            f"{rank:>3}. {match.article:<36} {match.score:6.3f}   matched: {match.matched!r}"
-        )
+        typer.echo(f"{rank:>3}. {match.article:<36} score {match.score:.3f}")
+        typer.echo(f"       matched:  {match.matched!r}")
+        words = ", ".join(match.words) or "(none: ranked by similarity only)"
+        typer.echo(f"       words:    {words}  (covers {match.coverage:.0%} of the query)")
     if not result.matches:
         typer.echo("  (no article matched)")

@@ -7,8 +7,7 @@ from handlers.router import Routes
 from handlers.states import State
 from handlers.text import has_words
 from handlers.turn import Option, Turn
-from knowledge.matching import Decision
-from knowledge.smalltalk import small_talk
+from knowledge.matching import Decision, MatchResult
 
 routes = Routes()
 
@@ -22,22 +21,21 @@ async def describe_problem(turn: Turn) -> State:
     if not turn.text or not has_words(turn.text):
         turn.say("intake.no_words" if turn.text else "intake.empty")
         return State.DESCRIBE
-    kind = small_talk(turn.text)
-    if kind == "thanks":
-        turn.say("smalltalk.thanks")
-        return turn.reset()
-    if kind == "greeting":
+    result = turn.kb.match(turn.text)
+    if result.small_talk == "greeting":
         turn.say("intake.greeting", name=turn.person.display_name)
         return State.DESCRIBE
+    if result.small_talk is not None:  # thanks, goodbye, off_topic: polite, never an article
+        turn.say(f"smalltalk.{result.small_talk}")
+        return turn.reset()
     if turn.state is State.IDLE:
         turn.data = {}
-    return await match_problem(turn)
+    return match_problem(turn, result)
 
 
-async def match_problem(turn: Turn) -> State:
-    """Match the description against the knowledge base and act on the decision."""
+def match_problem(turn: Turn, result: MatchResult) -> State:
+    """Act on how the description matched: show, ask "did you mean", or escalate."""
     turn.data.setdefault("problem", []).append(turn.text)
-    result = turn.kb.match(turn.text)
     turn.data.setdefault("tried", []).extend(
         {"article": match.article, "score": match.score} for match in result.matches
     )
@@ -63,7 +61,8 @@ async def clarify(turn: Turn) -> State | None:
     if chosen is None:
         if turn.rejected == "unknown" and has_words(turn.text) and turn.message.choice is None:
             turn.clear_pending()
-            return await match_problem(turn)  # free text here is the problem, said again
+            # free text here is the problem, said again
+            return match_problem(turn, turn.kb.match(turn.text))
         turn.reprompt()
         return None
     turn.clear_pending()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_TEXT = 4000  # characters kept from one message; longer text is cut, and the user is told
 
 _KEEP = {"\n", "\t"}
+_TERMINAL_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 
 def clean_text(text: str) -> tuple[str, bool]:
@@ -16,7 +18,7 @@ def clean_text(text: str) -> tuple[str, bool]:
     """
     kept = "".join(
         ch if ch in _KEEP or unicodedata.category(ch) not in {"Cc", "Cs", "Co", "Cn"} else " "
-        for ch in text
+        for ch in _TERMINAL_ESCAPE.sub("", text)  # colour codes pasted from a terminal
     )
     lines = [" ".join(line.split()) for line in kept.replace("\t", " ").splitlines()]
     cleaned = "\n".join(line for line in lines if line).strip()

@@ -1,13 +1,14 @@
-"""Recognise messages that are greetings or thanks rather than a support request."""
+"""Recognise messages that are greetings, thanks, goodbyes or off-topic, not IT problems."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 from importlib import resources
 
 import yaml
 
-from knowledge.text import words
+WHOLE_MESSAGE_KINDS = ("greeting", "thanks", "goodbye")
 
 
 @cache
@@ -16,12 +17,19 @@ def _kinds() -> dict[str, frozenset[str]]:
     return {kind: frozenset(str(word) for word in vocabulary) for kind, vocabulary in raw.items()}
 
 
-def small_talk(text: str) -> str | None:
-    """``"greeting"`` or ``"thanks"`` if the whole message is that, else None."""
-    tokens = set(words(text))
+def small_talk(words: list[str], *, it_words: Collection[str] = ()) -> str | None:
+    """The kind of small talk a message is, from its folded words, or None.
+
+    ``it_words`` are words known to mean something in IT (the knowledge base's and the
+    lexicon's); a message using any of them is never off-topic.
+    """
+    tokens = set(words)
     if not tokens:
         return None
-    for kind, vocabulary in _kinds().items():
-        if tokens <= vocabulary:
+    kinds = _kinds()
+    for kind in WHOLE_MESSAGE_KINDS:
+        if tokens <= kinds[kind]:
             return kind
+    if tokens & kinds["off_topic"] and not tokens & set(it_words):
+        return "off_topic"
     return None

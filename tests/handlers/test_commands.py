@@ -40,7 +40,10 @@ async def test_cancel_with_nothing_under_way(dispatcher: Dispatcher) -> None:
 
 async def test_status_lists_my_tickets_newest_first(dispatcher: Dispatcher) -> None:
     chat = Chat(dispatcher)
-    for problem in ("the coffee machine ate my badge", "the plant in room 4 is wilting"):
+    for problem in (
+        "the projector in room 12 shows purple colours",
+        "the smartboard pen in room 4 draws nothing",
+    ):
         await chat.say(problem)
         await chat.press("impact:low")
         await chat.press("urgency:low")
@@ -61,7 +64,7 @@ async def test_ticket_shows_details_and_history(dispatcher: Dispatcher) -> None:
 
 
 async def test_someone_elses_ticket_is_not_shown(dispatcher: Dispatcher) -> None:
-    ana = await converse(dispatcher, "the coffee machine ate my badge")
+    ana = await converse(dispatcher, "the projector in room 12 shows purple colours")
     await ana.press("impact:low")
     await ana.press("urgency:low")
     bob = Chat(dispatcher, user="bob")

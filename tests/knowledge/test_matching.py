@@ -10,6 +10,7 @@ from knowledge.language import detect_language
 from knowledge.matching import Decision, Matcher
 from knowledge.smalltalk import small_talk
 from knowledge.store import BUNDLED
+from knowledge.text import words
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +153,9 @@ def test_a_rarer_word_counts_for_more() -> None:
 def test_short_words_must_match_exactly() -> None:
     matcher = Matcher([article("vpn-drops", symptoms=("vpn drops",), title="VPN drops")])
 
-    assert matcher.match("vpa").matches == ()
+    result = matcher.match("vpa")  # a tiny KB is still ranked, but nothing was explained
+    assert result.decision is Decision.ESCALATE
+    assert all(match.words == () and match.coverage == 0 for match in result.matches)
 
 
 # --- language detection ---------------------------------------------------------------------
@@ -195,4 +198,4 @@ def test_detect_language(text: str, lang: str | None) -> None:
     ],
 )
 def test_small_talk(text: str, kind: str | None) -> None:
-    assert small_talk(text) == kind
+    assert small_talk(words(text)) == kind

@@ -1,0 +1,69 @@
+"""The domain lexicon: informal spellings and IT synonyms mapped to one concept each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from knowledge.text import fold
+
+MAX_PHRASE = 3  # longest variant, in words
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Word sequences (1 to 3 folded words) and the concept each stands for."""
+
+    variants: Mapping[tuple[str, ...], str]
+    it_words: frozenset[str] = frozenset()  # every word of the IT section: "this is about IT"
+
+    @classmethod
+    def from_mapping(cls, sections: Mapping[str, Mapping[str, list[str]]]) -> Lexicon:
+        """Build from ``{section: {concept: [variant, ...]}}`` (the data file's shape)."""
+        variants: dict[tuple[str, ...], str] = {}
+        it_words: set[str] = set()
+        for section, concepts in sections.items():
+            for concept, words in (concepts or {}).items():
+                canonical = fold(str(concept))
+                for variant in (canonical, *(str(word) for word in words or ())):
+                    key = tuple(fold(variant).split())
+                    if key and len(key) <= MAX_PHRASE:
+                        variants.setdefault(key, canonical)
+                        if section == "it":
+                            it_words.update(key)
+        return cls(variants, frozenset(it_words))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Lexicon:
+        """The bundled lexicon, or the file at ``path``."""
+        source = (
+            path.read_text(encoding="utf-8")
+            if path is not None
+            else resources.files("knowledge").joinpath("data/lexicon.yaml").read_text("utf-8")
+        )
+        return cls.from_mapping(yaml.safe_load(source) or {})
+
+    @property
+    def concepts(self) -> frozenset[str]:
+        """Every canonical concept token."""
+        return frozenset(self.variants.values())
+
+    def apply(self, words: list[str]) -> list[tuple[str, bool]]:
+        """Replace known variants, longest first; each word comes with "is a concept"."""
+        out: list[tuple[str, bool]] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+                concept = self.variants.get(tuple(words[i : i + size]))
+                if concept is not None:
+                    out.append((concept, True))
+                    i += size
+                    break
+            else:
+                out.append((words[i], False))
+                i += 1
+        return out
