@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.commands import show_help
 from handlers.facts import start_escalation
 from handlers.router import Routes
 from handlers.states import State
@@ -25,6 +26,9 @@ async def describe_problem(turn: Turn) -> State:
     if result.small_talk == "greeting":
         turn.say("intake.greeting", name=turn.person.display_name)
         return State.DESCRIBE
+    if result.small_talk == "help":  # "what can you do?": the /help answer
+        await show_help(turn)
+        return turn.state
     if result.small_talk is not None:  # thanks, goodbye, off_topic: polite, never an article
         turn.say(f"smalltalk.{result.small_talk}")
         return turn.reset()

@@ -50,6 +50,7 @@ class Index:
         self._doc_phrases: dict[tuple[str, str], list[int]] = {}
         self._langs: dict[str, set[str]] = defaultdict(set)  # article -> languages indexed
         self.lengths: Counter[str] = Counter()  # article -> words in all its live phrases
+        self.phrase_counts: Counter[str] = Counter()  # article -> live phrases
         self._deletes: dict[str, set[int]] = defaultdict(set)  # typo neighbourhood
         self._dead = 0
         self._texts: dict[int, str] = {}
@@ -118,12 +119,14 @@ class Index:
                     del counts[term]
                     self.df[term] -= 1
             self.lengths[article] -= len(terms)
+            self.phrase_counts[article] -= 1
             self.phrases[index] = None
             self.refs[index] = None
             self._dead += 1
         if article in self._article_terms and not self._article_terms[article]:
             del self._article_terms[article]
             self.lengths.pop(article, None)
+            self.phrase_counts.pop(article, None)
         if self.phrases and self._dead / len(self.phrases) > COMPACT_AT:
             self._compact()
 
@@ -163,6 +166,7 @@ class Index:
         self.phrases.append(tuple(primary))
         self.refs.append(ref)
         self.lengths[ref.article] += len(primary)
+        self.phrase_counts[ref.article] += 1
         return index
 
     def _phrase_terms(self, index: int) -> set[int]:

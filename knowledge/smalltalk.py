@@ -8,7 +8,8 @@ from importlib import resources
 
 import yaml
 
-WHOLE_MESSAGE_KINDS = ("greeting", "thanks", "goodbye")
+WHOLE_MESSAGE_KINDS = ("greeting", "thanks", "goodbye", "help")
+HELP_MARKERS = frozenset({"help", "do", "bantu", "dibantu", "membantu", "lakukan", "capabilities"})
 
 
 @cache
@@ -28,7 +29,7 @@ def small_talk(words: list[str], *, it_words: Collection[str] = ()) -> str | Non
         return None
     kinds = _kinds()
     for kind in WHOLE_MESSAGE_KINDS:
-        if tokens <= kinds[kind]:
+        if tokens <= kinds[kind] and (kind != "help" or tokens & HELP_MARKERS):
             return kind
     if tokens & kinds["off_topic"] and not tokens & set(it_words):
         return "off_topic"
