@@ -834,7 +834,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget",
         type=float,
-        default=150,
+        default=120,
         help="seconds of querying per matcher and size before the rest of the "
         "queries are skipped (default: %(default)s)",
     )

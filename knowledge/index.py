@@ -1,8 +1,9 @@
 """An inverted index over article phrases, updated in place when an article changes.
 
-Memory is kept compact for large knowledge bases: a phrase is a tuple of term ids, postings
-are ``array('q')`` of ``phrase << 8 | position``. Removing an article leaves tombstones that
-are compacted away once they make up a third of the phrases.
+Built for large knowledge bases in pure Python: a word's term ids are worked out once per
+distinct word, a phrase is a tuple of term ids, postings are ``array('q')`` of
+``phrase << 8 | position``, and a phrase knows its document through an integer, not an object.
+Removing an article leaves tombstones that are compacted away once they make up a third.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import math
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
@@ -25,13 +25,9 @@ COMPACT_AT = 1 / 3  # share of dead phrases that triggers a compaction
 TEXT_CACHE = 50_000  # normalised phrase texts kept for the fuzzy signal
 
 
-@dataclass(frozen=True)
-class PhraseRef:
-    """Where an indexed phrase comes from."""
-
-    article: str
-    lang: str
-    wording: str
+def phrases_of(doc: ArticleDoc) -> tuple[str, ...]:
+    """The wordings of an article that are indexed: title, symptoms, keywords."""
+    return (doc.title, *doc.symptoms, " ".join(doc.keywords))
 
 
 class Index:
@@ -42,28 +38,34 @@ class Index:
         self.terms: dict[str, int] = {}  # term -> id
         self.term_names: list[str] = []
         self.stop_terms: set[int] = set()
-        self.postings: dict[int, array[int]] = defaultdict(lambda: array("q"))
-        self.phrases: list[tuple[int, ...] | None] = []  # primary term id of each word
-        self.refs: list[PhraseRef | None] = []
+        self.postings: dict[int, array[int]] = {}
+        # each phrase: per word, its term ids (main form first); the inner tuples are shared
+        self.phrases: list[tuple[tuple[int, ...], ...] | None] = []
+        self.phrase_doc = array("q")  # phrase -> doc slot << 8 | phrase number in the doc
         self.df: Counter[int] = Counter()  # term id -> number of articles using it
-        self._article_terms: dict[str, Counter[int]] = {}  # article -> term id -> phrases
-        self._doc_phrases: dict[tuple[str, str], list[int]] = {}
-        self._langs: dict[str, set[str]] = defaultdict(set)  # article -> languages indexed
         self.lengths: Counter[str] = Counter()  # article -> words in all its live phrases
         self.phrase_counts: Counter[str] = Counter()  # article -> live phrases
-        self._deletes: dict[str, set[int]] = defaultdict(set)  # typo neighbourhood
-        self._dead = 0
+        self.version = 0  # changes whenever the index does (for caches built on it)
+        self._docs: list[ArticleDoc | None] = []  # doc slot -> doc
+        self._slots: dict[tuple[str, str], int] = {}  # (article, lang) -> doc slot
+        self._doc_phrases: dict[int, list[int]] = {}  # doc slot -> its phrases
+        self._doc_terms: dict[int, set[int]] = {}  # doc slot -> every term id it uses
+        self._langs: dict[str, set[str]] = defaultdict(set)  # article -> languages indexed
+        self._word_terms: dict[tuple[str, ...], tuple[int, ...]] = {}
+        self._deletes: dict[str, list[int]] = defaultdict(list)  # typo neighbourhood
         self._texts: dict[int, str] = {}
+        self._dead = 0
+        self._total_length = 0
 
     @property
     def article_count(self) -> int:
         """Articles (ids, all languages together) currently indexed."""
-        return len(self._article_terms)
+        return len(self.phrase_counts)
 
     @property
     def average_length(self) -> float:
         """Mean words per article (for BM25's length normalisation)."""
-        return sum(self.lengths.values()) / max(1, len(self.lengths))
+        return self._total_length / max(1, len(self.phrase_counts))
 
     @property
     def live_phrases(self) -> int:
@@ -72,27 +74,81 @@ class Index:
 
     def idf(self, term: int | None) -> float:
         """Rarity of a term across articles; unknown terms count as the rarest."""
-        total = max(1, self.article_count)
+        total = max(1, len(self.phrase_counts))
         count = self.df.get(term, 0) if term is not None else 0
         return math.log(1 + total / count) if count else math.log(1 + total) + 1.0
 
     def add(self, doc: ArticleDoc) -> None:
         """Index one article in one language (replacing what was indexed for it before)."""
         self.remove(doc.id, doc.lang)
-        phrases = []
-        for wording in (doc.title, *doc.symptoms, " ".join(doc.keywords)):
+        slot = len(self._docs)
+        self._docs.append(doc)
+        self._slots[doc.key] = slot
+        phrases: list[int] = []
+        terms: set[int] = set()
+        for number, wording in enumerate(phrases_of(doc)):
             words = self.normaliser.words(wording)[:MAX_POSITION]
             if words:
-                phrases.append(self._add_phrase(PhraseRef(doc.id, doc.lang, wording), words))
-        self._doc_phrases[doc.key] = phrases
+                phrases.append(self._add_phrase(slot, number, words, terms))
+        others = [self._doc_terms[self._slots[(doc.id, lang)]] for lang in self._langs[doc.id]]
+        for term in terms:
+            if not any(term in other for other in others):
+                self.df[term] += 1
+        self._doc_phrases[slot] = phrases
+        self._doc_terms[slot] = terms
         self._langs[doc.id].add(doc.lang)
+        length = sum(len(self.phrases[p] or ()) for p in phrases)
+        self.lengths[doc.id] += length
+        self._total_length += length
+        self.phrase_counts[doc.id] += len(phrases)
+        self.version += 1
+
+    def remove(self, article: str, lang: str) -> None:
+        """Forget one article in one language, if indexed."""
+        slot = self._slots.pop((article, lang), None)
+        if slot is None:
+            return
+        self._langs[article].discard(lang)
+        others = [self._doc_terms[self._slots[(article, other)]] for other in self._langs[article]]
+        for term in self._doc_terms.pop(slot):
+            if not any(term in other for other in others):
+                self.df[term] -= 1
+                if not self.df[term]:
+                    del self.df[term]
+        for phrase in self._doc_phrases.pop(slot):
+            length = len(self.phrases[phrase] or ())
+            self.lengths[article] -= length
+            self._total_length -= length
+            self.phrase_counts[article] -= 1
+            self.phrases[phrase] = None
+            self._dead += 1
+        if not self._langs[article]:
+            del self._langs[article]
+            self.lengths.pop(article, None)
+            self.phrase_counts.pop(article, None)
+        self._docs[slot] = None
+        self.version += 1
+        if self.phrases and self._dead / len(self.phrases) > COMPACT_AT:
+            self._compact()
+
+    def article_of(self, phrase: int) -> str:
+        """The article a phrase belongs to."""
+        doc = self._docs[self.phrase_doc[phrase] >> POSITION_BITS]
+        assert doc is not None
+        return doc.id
+
+    def wording(self, phrase: int) -> str:
+        """A phrase as the article file writes it."""
+        code = self.phrase_doc[phrase]
+        doc = self._docs[code >> POSITION_BITS]
+        assert doc is not None
+        return phrases_of(doc)[code & MAX_POSITION]
 
     def phrase_text(self, phrase: int) -> str:
         """A phrase as its normalised terms, space-separated (cached: it is asked often)."""
         text = self._texts.get(phrase)
         if text is None:
-            terms = self.phrases[phrase] or ()
-            text = " ".join(self.term_names[term] for term in terms)
+            text = " ".join(self.term_names[ids[0]] for ids in self.phrases[phrase] or ())
             if len(self._texts) >= TEXT_CACHE:
                 self._texts.clear()
             self._texts[phrase] = text
@@ -103,80 +159,47 @@ class Index:
         return [
             phrase
             for lang in self._langs.get(article, ())
-            for phrase in self._doc_phrases.get((article, lang), ())
+            for phrase in self._doc_phrases[self._slots[(article, lang)]]
         ]
-
-    def remove(self, article: str, lang: str) -> None:
-        """Forget one article in one language, if indexed."""
-        self._langs.get(article, set()).discard(lang)
-        for index in self._doc_phrases.pop((article, lang), []):
-            terms = self.phrases[index]
-            assert terms is not None
-            counts = self._article_terms[article]
-            for term in self._phrase_terms(index):
-                counts[term] -= 1
-                if counts[term] == 0:
-                    del counts[term]
-                    self.df[term] -= 1
-            self.lengths[article] -= len(terms)
-            self.phrase_counts[article] -= 1
-            self.phrases[index] = None
-            self.refs[index] = None
-            self._dead += 1
-        if article in self._article_terms and not self._article_terms[article]:
-            del self._article_terms[article]
-            self.lengths.pop(article, None)
-            self.phrase_counts.pop(article, None)
-        if self.phrases and self._dead / len(self.phrases) > COMPACT_AT:
-            self._compact()
 
     def term_id(self, term: str) -> int | None:
         """The id of an indexed term, if it is used by any article."""
         found = self.terms.get(term)
-        return found if found is not None and self.df.get(found, 0) > 0 else None
+        return found if found is not None and found in self.df else None
 
-    def near(self, word: str) -> Iterator[tuple[int, int]]:
-        """Indexed terms one typo away from ``word`` (edit, insert, delete, swap): (id, 1)."""
+    def near(self, word: str) -> Iterator[int]:
+        """Indexed terms one typo away from ``word`` (a change, insertion, deletion or swap)."""
         if len(word) < TYPO_MIN_LENGTH:
             return
         seen: set[int] = set()
         for key in (word, *_deletes(word)):
             for term in self._deletes.get(key, ()):
-                if term in seen or not self.df.get(term, 0):
+                if term in seen or term not in self.df:
                     continue
                 seen.add(term)
                 if OSA.distance(word, self.term_names[term], score_cutoff=1) <= 1:
-                    yield term, 1
+                    yield term
 
-    def _add_phrase(self, ref: PhraseRef, words: list[Word]) -> int:
+    def _add_phrase(self, slot: int, number: int, words: list[Word], terms: set[int]) -> int:
         index = len(self.phrases)
-        counts = self._article_terms.setdefault(ref.article, Counter())
-        primary = []
-        seen: set[int] = set()
+        primary: list[tuple[int, ...]] = []
         for position, word in enumerate(words):
-            ids = [self._intern(form, word.stop) for form in word.forms]
-            primary.append(ids[0])
-            for term in dict.fromkeys(ids):
-                self.postings[term].append(index << POSITION_BITS | position)
-                if term not in seen:
-                    seen.add(term)
-                    if counts[term] == 0:
-                        self.df[term] += 1
-                    counts[term] += 1
+            ids = self._word_terms.get(word.forms)
+            if ids is None:
+                ids = self._word_terms[word.forms] = tuple(
+                    dict.fromkeys(self._intern(form, word.stop) for form in word.forms)
+                )
+            primary.append(ids)
+            entry = index << POSITION_BITS | position
+            for term in ids:
+                posting = self.postings.get(term)
+                if posting is None:
+                    posting = self.postings[term] = array("q")
+                posting.append(entry)
+                terms.add(term)
         self.phrases.append(tuple(primary))
-        self.refs.append(ref)
-        self.lengths[ref.article] += len(primary)
-        self.phrase_counts[ref.article] += 1
+        self.phrase_doc.append(slot << POSITION_BITS | number)
         return index
-
-    def _phrase_terms(self, index: int) -> set[int]:
-        """Every term id (all forms) posted for a phrase (read back from the postings)."""
-        ref = self.refs[index]
-        assert ref is not None
-        found: set[int] = set()
-        for word in self.normaliser.words(ref.wording)[:MAX_POSITION]:
-            found.update(self.terms[form] for form in word.forms if form in self.terms)
-        return found
 
     def _intern(self, term: str, stop: bool) -> int:
         found = self.terms.get(term)
@@ -185,7 +208,7 @@ class Index:
             self.term_names.append(term)
             if len(term) >= TYPO_MIN_LENGTH and not term.isdigit():
                 for key in (term, *_deletes(term)):
-                    self._deletes[key].add(found)
+                    self._deletes[key].append(found)
         if stop:
             self.stop_terms.add(found)
         return found
@@ -208,9 +231,9 @@ class Index:
             else:
                 del self.postings[term]
         self.phrases = [self.phrases[i] for i in live]
-        self.refs = [self.refs[i] for i in live]
+        self.phrase_doc = array("q", (self.phrase_doc[i] for i in live))
         self._doc_phrases = {
-            key: [renumber[i] for i in indexes] for key, indexes in self._doc_phrases.items()
+            slot: [renumber[i] for i in indexes] for slot, indexes in self._doc_phrases.items()
         }
         self._dead = 0
         self._texts.clear()

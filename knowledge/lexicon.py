@@ -47,6 +47,11 @@ class Lexicon:
         )
         return cls.from_mapping(yaml.safe_load(source) or {})
 
+    def __post_init__(self) -> None:
+        # Words that can start a multi-word variant: only there is a longer lookup worth it.
+        starts = frozenset(key[0] for key in self.variants if len(key) > 1)
+        object.__setattr__(self, "_starts", starts)
+
     @property
     def concepts(self) -> frozenset[str]:
         """Every canonical concept token."""
@@ -55,15 +60,23 @@ class Lexicon:
     def apply(self, words: list[str]) -> list[tuple[str, bool]]:
         """Replace known variants, longest first; each word comes with "is a concept"."""
         out: list[tuple[str, bool]] = []
-        i = 0
-        while i < len(words):
-            for size in range(min(MAX_PHRASE, len(words) - i), 0, -1):
-                concept = self.variants.get(tuple(words[i : i + size]))
-                if concept is not None:
-                    out.append((concept, True))
-                    i += size
-                    break
-            else:
-                out.append((words[i], False))
-                i += 1
+        variants, starts = self.variants, self._starts  # type: ignore[attr-defined]
+        i, count = 0, len(words)
+        while i < count:
+            word = words[i]
+            if word in starts:
+                for size in range(min(MAX_PHRASE, count - i), 1, -1):
+                    concept = variants.get(tuple(words[i : i + size]))
+                    if concept is not None:
+                        out.append((concept, True))
+                        i += size
+                        break
+                else:
+                    concept = variants.get((word,))
+                    out.append((concept, True) if concept else (word, False))
+                    i += 1
+                continue
+            concept = variants.get((word,))
+            out.append((concept, True) if concept else (word, False))
+            i += 1
         return out

@@ -19,14 +19,17 @@ re-score candidates found by rarer ones.
 from __future__ import annotations
 
 import enum
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice, repeat
+from operator import rshift
 
 from rapidfuzz import fuzz
 
 from knowledge.articles import ArticleDoc
-from knowledge.index import MAX_POSITION, POSITION_BITS, Index
+from knowledge.index import POSITION_BITS, Index
 from knowledge.lexicon import Lexicon
 from knowledge.normalise import MAX_WORDS, Normaliser, Word
 from knowledge.smalltalk import small_talk
@@ -52,9 +55,12 @@ CLARIFY_AT = 0.30  # best score at or above this: offer the top few as "did you 
 MIN_CONTENT_COVERAGE = 0.5  # share of the query's meaningful words an answer must explain
 
 # Cost bounds.
-FUZZY_CANDIDATES = 20  # articles whose phrases get the (slower) fuzzy comparison
-COMMON_POSTINGS = 2000  # a word posted this often only re-scores candidates found by others
-FALLBACK_PHRASES = 3000  # below this many phrases, every article is ranked even with no overlap
+RARE_POSTINGS = 150  # a word in more phrases than this only re-scores others' candidates
+COMMON_SCAN = 300  # when only common words match, this much of the rarest one is read
+TOP_PHRASES = 120  # candidate phrases kept (those explaining the most of the query)
+PRESELECT = 12  # articles, by the cheap signals, whose phrases are scored one by one
+FUZZY_CANDIDATES = 8  # articles whose phrases get the (slower) fuzzy comparison
+SMALL_KB = 40  # articles: up to this many, every article is scored in full (it is cheap)
 
 
 class Decision(enum.StrEnum):
@@ -105,6 +111,9 @@ class Matcher:
     def __init__(self, docs: Iterable[ArticleDoc] = (), *, lexicon: Lexicon | None = None) -> None:
         self.normaliser = Normaliser(lexicon or Lexicon.load())
         self.index = Index(self.normaliser)
+        self._cached_version = -1
+        self._idf: dict[int, float] = {}
+        self._own: dict[int, float] = {}
         for doc in docs:
             self.index.add(doc)
 
@@ -124,6 +133,10 @@ class Matcher:
 
     def match(self, text: str, *, top: int = 3) -> MatchResult:
         """Rank articles for ``text`` and decide: answer, clarify or escalate."""
+        if self._cached_version != self.index.version:  # the KB changed: weights did too
+            self._idf.clear()
+            self._own.clear()
+            self._cached_version = self.index.version
         kind = small_talk(words(text)[:MAX_WORDS], it_words=self.normaliser.lexicon.it_words)
         query = self._query(text)
         if not any(query.content) or self.index.article_count == 0:
@@ -134,6 +147,14 @@ class Matcher:
             return MatchResult(Decision.ESCALATE, ranked, kind)
         return MatchResult(_decide(ranked), ranked)
 
+    def _term_idf(self, term: int | None) -> float:
+        if term is None:
+            return self.index.idf(None)
+        found = self._idf.get(term)
+        if found is None:
+            found = self._idf[term] = self.index.idf(term)
+        return found
+
     def _query(self, text: str) -> _Query:
         index = self.index
         words = list({word.text: word for word in self.normaliser.words(text)}.values())
@@ -142,8 +163,8 @@ class Matcher:
             exact = [term for form in word.forms if (term := index.term_id(form)) is not None]
             found = [(term, 1.0) for term in dict.fromkeys(exact)]
             if not found and not word.stop:
-                found = [(term, TYPO_SURENESS) for term, _ in index.near(word.forms[0])]
-            weight = index.idf(found[0][0] if found else None)
+                found = [(term, TYPO_SURENESS) for term in index.near(word.forms[0])]
+            weight = self._term_idf(found[0][0] if found else None)
             weights.append(weight * (STOP_FACTOR if word.stop else 1.0))
             content.append(not word.stop)
             terms.append(found)
@@ -153,44 +174,64 @@ class Matcher:
     def _collect(
         self, query: _Query
     ) -> tuple[dict[int, dict[int, float]], dict[int, dict[int, float]]]:
-        """For each phrase touched: query words it explains, and its own words hit."""
+        """For each candidate phrase: query words it explains, and its own words hit.
+
+        Rare content words find the candidates (their postings are short) and the phrases that
+        explain most of the query are kept; only those are then compared word by word with
+        every query word, common and stop words included. So the work per query stays bounded
+        however large the knowledge base grows.
+        """
         index = self.index
-        phrase_query: dict[int, dict[int, float]] = defaultdict(dict)
-        phrase_own: dict[int, dict[int, float]] = defaultdict(dict)
-        order = sorted(range(len(query.words)), key=lambda i: -query.weights[i])
+        phrases = index.phrases
+        explained: dict[int, float] = {}
+        order = sorted(
+            range(len(query.words)), key=lambda i: (not query.content[i], -query.weights[i])
+        )
         for i in order:
+            weight = query.weights[i]
+            found: dict[int, float] = {}
             for term, sure in query.terms[i]:
                 posting = index.postings.get(term)
                 if posting is None:
                     continue
-                if len(posting) > COMMON_POSTINGS and phrase_query:
-                    self._rescore(term, i, sure, phrase_query, phrase_own)
-                    continue
-                for entry in posting:
-                    phrase, position = entry >> POSITION_BITS, entry & MAX_POSITION
-                    if index.phrases[phrase] is None:
-                        continue
-                    if sure > phrase_query[phrase].get(i, 0.0):
-                        phrase_query[phrase][i] = sure
-                    if sure > phrase_own[phrase].get(position, 0.0):
-                        phrase_own[phrase][position] = sure
+                common = len(posting) > RARE_POSTINGS
+                if explained and (common or not query.content[i]):
+                    continue  # credited below, to the candidates only
+                entries = islice(posting, COMMON_SCAN) if common else posting
+                # phrase = entry >> POSITION_BITS, done in C: this loop is the hot one
+                touched = dict.fromkeys(map(rshift, entries, repeat(POSITION_BITS)), sure)
+                if found:
+                    for phrase in touched:
+                        found[phrase] = max(sure, found.get(phrase, 0.0))
+                else:
+                    found = touched
+            for phrase, sure in found.items():
+                explained[phrase] = explained.get(phrase, 0.0) + weight * sure
+        if len(explained) > TOP_PHRASES:  # keep the phrases that explain the most
+            kept = heapq.nlargest(TOP_PHRASES, explained, key=explained.__getitem__)
+        else:
+            kept = list(explained)
+        wanted: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        for i, terms in enumerate(query.terms):
+            for term, sure in terms:
+                wanted[term].append((i, sure))
+        phrase_query: dict[int, dict[int, float]] = {}
+        phrase_own: dict[int, dict[int, float]] = {}
+        for phrase in kept:
+            words = phrases[phrase]
+            if words is None:
+                continue
+            hits: dict[int, float] = {}
+            own: dict[int, float] = {}
+            for position, ids in enumerate(words):
+                for term in ids:
+                    for i, sure in wanted.get(term, ()):
+                        if sure > hits.get(i, 0.0):
+                            hits[i] = sure
+                        if sure > own.get(position, 0.0):
+                            own[position] = sure
+            phrase_query[phrase], phrase_own[phrase] = hits, own
         return phrase_query, phrase_own
-
-    def _rescore(
-        self,
-        term: int,
-        i: int,
-        sure: float,
-        phrase_query: dict[int, dict[int, float]],
-        phrase_own: dict[int, dict[int, float]],
-    ) -> None:
-        """A very common word: credit it only to phrases already found by rarer words."""
-        for phrase in list(phrase_query):
-            terms = self.index.phrases[phrase]
-            if terms is not None and term in terms:
-                position = terms.index(term)
-                phrase_query[phrase][i] = max(sure, phrase_query[phrase].get(i, 0.0))
-                phrase_own[phrase][position] = max(sure, phrase_own[phrase].get(position, 0.0))
 
     def _rank(
         self,
@@ -198,44 +239,51 @@ class Matcher:
         phrase_query: dict[int, dict[int, float]],
         phrase_own: dict[int, dict[int, float]],
     ) -> list[Match]:
+        """Score articles cheaply first; only the leaders get phrase and fuzzy scores."""
         index = self.index
         total = sum(query.weights) or 1.0
         content_total = sum(w for w, c in zip(query.weights, query.content, strict=True) if c)
-        article_hits: dict[str, dict[int, float]] = defaultdict(dict)
-        frequency: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        best_phrase: dict[str, tuple[float, int]] = {}
+        hits_of: dict[str, dict[int, float]] = defaultdict(dict)
+        counts_of: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        phrases_of_article: dict[str, list[int]] = defaultdict(list)
         for phrase, hits in phrase_query.items():
-            ref, terms = index.refs[phrase], index.phrases[phrase]
-            assert ref is not None and terms is not None
-            covered, counted = article_hits[ref.article], frequency[ref.article]
+            article = index.article_of(phrase)
+            phrases_of_article[article].append(phrase)
+            covered, counted = hits_of[article], counts_of[article]
             for i, sure in hits.items():
-                covered[i] = max(sure, covered.get(i, 0.0))
+                if sure > covered.get(i, 0.0):
+                    covered[i] = sure
                 counted[i] += sure
-            own_weights = [self._own_weight(term) for term in terms]
-            own = sum(own_weights[p] * s for p, s in phrase_own[phrase].items()) / (
-                sum(own_weights) or 1.0
-            )
-            explained = sum(query.weights[i] * s for i, s in hits.items()) / total
-            score = QUERY_SIDE * explained + (1 - QUERY_SIDE) * own
-            if ref.article not in best_phrase or score > best_phrase[ref.article][0]:
-                best_phrase[ref.article] = (score, phrase)
-        if not best_phrase and index.live_phrases <= FALLBACK_PHRASES:
-            best_phrase = self._everything()
-        lexical = {
-            article: COVERAGE_WEIGHT
-            * sum(query.weights[i] * s for i, s in article_hits[article].items())
-            / total
-            + PHRASE_WEIGHT * phrase_score
-            + BM25_WEIGHT * self._bm25(query, article, frequency.get(article, {}), total)
-            + CONCENTRATION_WEIGHT
-            * self._concentration(query, article, frequency.get(article, {}), total)
-            for article, (phrase_score, _) in best_phrase.items()
+        small = index.article_count <= SMALL_KB
+        if not phrases_of_article and small:  # nothing in common: rank by similarity alone
+            phrases_of_article = self._everything()
+        preselect = len(phrases_of_article) if small else PRESELECT
+        weights = query.weights
+        coverage = {
+            article: sum(weights[i] * s for i, s in hits_of[article].items())
+            for article in phrases_of_article
         }
-        leaders = sorted(lexical, key=lambda a: -lexical[a])[:FUZZY_CANDIDATES]
+        cheap = {
+            article: COVERAGE_WEIGHT * coverage[article] / total
+            + BM25_WEIGHT * self._bm25(query, article, counts_of.get(article, {}), total)
+            + CONCENTRATION_WEIGHT
+            * self._concentration(query, article, counts_of.get(article, {}), total)
+            for article in heapq.nlargest(preselect * 3, coverage, key=coverage.__getitem__)
+        }
+        lexical: dict[str, float] = {}
+        best_phrase: dict[str, int] = {}
+        for article in heapq.nlargest(preselect, cheap, key=cheap.__getitem__):
+            score, phrase = max(
+                (self._phrase_score(query, p, phrase_query, phrase_own, total), p)
+                for p in phrases_of_article[article]
+            )
+            lexical[article] = cheap[article] + PHRASE_WEIGHT * score
+            best_phrase[article] = phrase
         matches = []
-        for article in leaders:
-            fuzzy, wording = self._fuzzy(query.text, article, best_phrase[article][1])
-            hits = article_hits[article]
+        fuzzy_count = len(lexical) if small else FUZZY_CANDIDATES
+        for article in sorted(lexical, key=lambda a: -lexical[a])[:fuzzy_count]:
+            fuzzy, wording = self._fuzzy(query.text, article, best_phrase[article])
+            hits = hits_of.get(article, {})
             content_hit = sum(query.weights[i] * s for i, s in hits.items() if query.content[i]) / (
                 content_total or 1.0
             )
@@ -250,6 +298,26 @@ class Matcher:
             )
         matches.sort(key=lambda m: (-m.score, m.article))
         return matches
+
+    def _phrase_score(
+        self,
+        query: _Query,
+        phrase: int,
+        phrase_query: dict[int, dict[int, float]],
+        phrase_own: dict[int, dict[int, float]],
+        total: float,
+    ) -> float:
+        """How much of the query this phrase explains, and how much of itself is matched."""
+        hits = phrase_query.get(phrase)
+        if not hits:
+            return 0.0
+        words = self.index.phrases[phrase] or ()
+        own_total = self._own.get(phrase)
+        if own_total is None:
+            own_total = self._own[phrase] = sum(self._own_weight(w[0]) for w in words) or 1.0
+        own = sum(self._own_weight(words[p][0]) * s for p, s in phrase_own[phrase].items())
+        explained = sum(query.weights[i] * s for i, s in hits.items()) / total
+        return QUERY_SIDE * explained + (1 - QUERY_SIDE) * own / own_total
 
     def _bm25(self, query: _Query, article: str, counts: dict[int, float], total: float) -> float:
         """BM25 of the article (all its phrases as one text), as a share of the best possible."""
@@ -267,23 +335,21 @@ class Matcher:
 
     def _own_weight(self, term: int) -> float:
         factor = STOP_FACTOR if term in self.index.stop_terms else 1.0
-        return self.index.idf(term) * factor
+        return self._term_idf(term) * factor
 
-    def _everything(self) -> dict[str, tuple[float, int]]:
-        """Every article with its first phrase: a small KB is always ranked in full."""
-        found: dict[str, tuple[float, int]] = {}
-        for phrase, ref in enumerate(self.index.refs):
-            if ref is not None and ref.article not in found:
-                found[ref.article] = (0.0, phrase)
+    def _everything(self) -> dict[str, list[int]]:
+        """Every article with its phrases: a small KB is always ranked in full."""
+        found: dict[str, list[int]] = defaultdict(list)
+        for phrase, terms in enumerate(self.index.phrases):
+            if terms is not None:
+                found[self.index.article_of(phrase)].append(phrase)
         return found
 
     def _fuzzy(self, text: str, article: str, fallback: int) -> tuple[float, str]:
         """Best token-set similarity between the query and one of the article's phrases."""
         index = self.index
-        best, wording = -1.0, index.refs[fallback].wording  # type: ignore[union-attr]
+        best, best_phrase = -1.0, fallback
         for phrase in index.article_phrases(article):
-            if index.phrases[phrase] is None:
-                continue
             candidate = index.phrase_text(phrase)
             # token_set forgives extra words, token_sort does not: together they prefer
             # the phrase that says what the query says, no more and no less.
@@ -291,16 +357,15 @@ class Matcher:
                 fuzz.token_set_ratio(text, candidate) + fuzz.token_sort_ratio(text, candidate)
             ) / 200
             if score > best:
-                best, wording = score, index.refs[phrase].wording  # type: ignore[union-attr]
-        return max(best, 0.0), wording
+                best, best_phrase = score, phrase
+        return max(best, 0.0), index.wording(best_phrase)
 
     def _explain(self, query: _Query, hits: dict[int, float]) -> tuple[str, ...]:
         names = self.index.term_names
         explained = []
         for i in sorted(hits):
-            word, term = query.words[i], query.terms[i][0][0]
-            typo = query.terms[i][0][1] < 1.0
-            explained.append(f"{word.text}~{names[term]}" if typo else word.text)
+            word, (term, sure) = query.words[i], query.terms[i][0]
+            explained.append(f"{word.text}~{names[term]}" if sure < 1.0 else word.text)
         return tuple(explained)
 
 

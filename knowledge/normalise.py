@@ -21,6 +21,7 @@ from knowledge.text import words
 
 MIN_STEM_LENGTH = 4  # shorter words are kept whole ("vpn", "dns", "pc")
 MAX_WORDS = 200  # words read from one text: matching time stays bounded for huge messages
+WORD_CACHE = 500_000  # distinct tokens whose normal form is remembered
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,21 @@ class Normaliser:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._stop = stopwords()
+        self._words: dict[tuple[str, bool], Word] = {}  # shared, immutable: one per token
 
     def words(self, text: str) -> list[Word]:
         """The words of ``text`` (at most :data:`MAX_WORDS`), mapped and stemmed."""
+        known = self._words
         result = []
-        for token, is_concept in self.lexicon.apply(words(text)[:MAX_WORDS]):
-            forms = (token,) if is_concept else word_forms(token)
-            result.append(Word(token, forms, token in self._stop))
+        for key in self.lexicon.apply(words(text)[:MAX_WORDS]):
+            word = known.get(key)
+            if word is None:
+                token, is_concept = key
+                forms = (token,) if is_concept else word_forms(token)
+                word = Word(token, forms, token in self._stop)
+                if len(known) < WORD_CACHE:
+                    known[key] = word
+            result.append(word)
         return result
 
 
