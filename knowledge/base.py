@@ -13,10 +13,8 @@ class KnowledgeBase:
     """The enabled articles Level I answers from; changes update the index in place."""
 
     def __init__(self, docs: Iterable[ArticleDoc], *, lexicon: Lexicon | None = None) -> None:
-        self._docs: dict[tuple[str, str], ArticleDoc] = {}
-        self._matcher = Matcher(lexicon=lexicon)
-        for doc in docs:
-            self.put(doc)
+        self._docs: dict[tuple[str, str], ArticleDoc] = {doc.key: doc for doc in docs}
+        self._matcher = Matcher(self._docs.values(), lexicon=lexicon)
 
     def __len__(self) -> int:
         return len({article_id for article_id, _ in self._docs})

@@ -12,17 +12,21 @@ import math
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from itertools import chain
 
 from rapidfuzz.distance import OSA
 
 from knowledge.articles import ArticleDoc
-from knowledge.normalise import Normaliser, Word
+from knowledge.lexicon import MAX_PHRASE
+from knowledge.normalise import UNCACHED, Normaliser, Word
+from knowledge.text import words as text_words
 
 POSITION_BITS = 8  # positions of a word inside a phrase fit in 8 bits (phrases are short)
 MAX_POSITION = (1 << POSITION_BITS) - 1
 TYPO_MIN_LENGTH = 5  # shorter words must be spelt right ("vpn" is not "vpa", "cant" not "want")
 COMPACT_AT = 1 / 3  # share of dead phrases that triggers a compaction
 TEXT_CACHE = 50_000  # normalised phrase texts kept for the fuzzy signal
+TOKEN_CACHE = 500_000  # distinct tokens whose term ids are remembered
 
 
 def phrases_of(doc: ArticleDoc) -> tuple[str, ...]:
@@ -38,7 +42,7 @@ class Index:
         self.terms: dict[str, int] = {}  # term -> id
         self.term_names: list[str] = []
         self.stop_terms: set[int] = set()
-        self.postings: dict[int, array[int]] = {}
+        self.postings: list[array[int]] = []  # term id -> phrase << 8 | position
         # each phrase: per word, its term ids (main form first); the inner tuples are shared
         self.phrases: list[tuple[tuple[int, ...], ...] | None] = []
         self.phrase_doc = array("q")  # phrase -> doc slot << 8 | phrase number in the doc
@@ -48,11 +52,11 @@ class Index:
         self.version = 0  # changes whenever the index does (for caches built on it)
         self._docs: list[ArticleDoc | None] = []  # doc slot -> doc
         self._slots: dict[tuple[str, str], int] = {}  # (article, lang) -> doc slot
-        self._doc_phrases: dict[int, list[int]] = {}  # doc slot -> its phrases
-        self._doc_terms: dict[int, set[int]] = {}  # doc slot -> every term id it uses
-        self._langs: dict[str, set[str]] = defaultdict(set)  # article -> languages indexed
-        self._word_terms: dict[tuple[str, ...], tuple[int, ...]] = {}
-        self._deletes: dict[str, list[int]] = defaultdict(list)  # typo neighbourhood
+        self._doc_phrases: dict[int, range] = {}  # doc slot -> its phrases (consecutive)
+        self._langs: dict[str, tuple[str, ...]] = {}  # article -> languages indexed
+        self._word_terms: list[tuple[int, ...] | None] = []  # word id -> its term ids
+        self._token_terms: dict[str, tuple[int, ...]] = {}  # token read alone -> term ids
+        self._deletes: dict[str, list[int]] | None = None  # typo neighbourhood, made on demand
         self._texts: dict[int, str] = {}
         self._dead = 0
         self._total_length = 0
@@ -86,18 +90,17 @@ class Index:
         self._slots[doc.key] = slot
         phrases: list[int] = []
         terms: set[int] = set()
+        length = 0
         for number, wording in enumerate(phrases_of(doc)):
-            words = self.normaliser.words(wording)[:MAX_POSITION]
-            if words:
-                phrases.append(self._add_phrase(slot, number, words, terms))
-        others = [self._doc_terms[self._slots[(doc.id, lang)]] for lang in self._langs[doc.id]]
-        for term in terms:
-            if not any(term in other for other in others):
-                self.df[term] += 1
-        self._doc_phrases[slot] = phrases
-        self._doc_terms[slot] = terms
-        self._langs[doc.id].add(doc.lang)
-        length = sum(len(self.phrases[p] or ()) for p in phrases)
+            phrase = self._phrase_terms(wording)
+            if phrase:
+                phrases.append(self._add_phrase(slot, number, phrase, terms))
+                length += len(phrase)
+        langs = self._langs.get(doc.id, ())
+        others = [self._terms_of_doc(self._slots[(doc.id, lang)]) for lang in langs]
+        self.df.update(terms.difference(*others))  # several languages count once per term
+        self._doc_phrases[slot] = range(phrases[0], phrases[-1] + 1) if phrases else range(0)
+        self._langs[doc.id] = (*langs, doc.lang)
         self.lengths[doc.id] += length
         self._total_length += length
         self.phrase_counts[doc.id] += len(phrases)
@@ -108,13 +111,15 @@ class Index:
         slot = self._slots.pop((article, lang), None)
         if slot is None:
             return
-        self._langs[article].discard(lang)
-        others = [self._doc_terms[self._slots[(article, other)]] for other in self._langs[article]]
-        for term in self._doc_terms.pop(slot):
-            if not any(term in other for other in others):
-                self.df[term] -= 1
-                if not self.df[term]:
-                    del self.df[term]
+        langs = tuple(other for other in self._langs.pop(article, ()) if other != lang)
+        if langs:
+            self._langs[article] = langs
+        others = [self._terms_of_doc(self._slots[(article, other)]) for other in langs]
+        gone = self._terms_of_doc(slot).difference(*others)
+        self.df.subtract(gone)
+        for term in gone:
+            if self.df[term] <= 0:
+                del self.df[term]
         for phrase in self._doc_phrases.pop(slot):
             length = len(self.phrases[phrase] or ())
             self.lengths[article] -= length
@@ -122,14 +127,22 @@ class Index:
             self.phrase_counts[article] -= 1
             self.phrases[phrase] = None
             self._dead += 1
-        if not self._langs[article]:
-            del self._langs[article]
+        if not langs:
             self.lengths.pop(article, None)
             self.phrase_counts.pop(article, None)
         self._docs[slot] = None
         self.version += 1
         if self.phrases and self._dead / len(self.phrases) > COMPACT_AT:
             self._compact()
+
+    def _terms_of_doc(self, slot: int) -> set[int]:
+        """Every term id a document's phrases use (worked out again: removals are rare)."""
+        return {
+            term
+            for phrase in self._doc_phrases[slot]
+            for ids in self.phrases[phrase] or ()
+            for term in ids
+        }
 
     def article_of(self, phrase: int) -> str:
         """The article a phrase belongs to."""
@@ -171,6 +184,10 @@ class Index:
         """Indexed terms one typo away from ``word`` (a change, insertion, deletion or swap)."""
         if len(word) < TYPO_MIN_LENGTH:
             return
+        if self._deletes is None:  # built on the first typo, not at start-up
+            self._deletes = defaultdict(list)
+            for term, name in enumerate(self.term_names):
+                self._add_deletes(term, name)
         seen: set[int] = set()
         for key in (word, *_deletes(word)):
             for term in self._deletes.get(key, ()):
@@ -180,45 +197,89 @@ class Index:
                 if OSA.distance(word, self.term_names[term], score_cutoff=1) <= 1:
                     yield term
 
-    def _add_phrase(self, slot: int, number: int, words: list[Word], terms: set[int]) -> int:
+    def _phrase_terms(self, wording: str) -> list[tuple[int, ...]]:
+        """Each word's term ids: tokens from a cache, then multi-word variants patched in."""
+        tokens = text_words(wording)[:MAX_POSITION]
+        get = self._token_terms.get
+        phrase = [get(token) or self._token_ids(token) for token in tokens]
+        lexicon = self.normaliser.lexicon
+        if lexicon.starts.isdisjoint(tokens):
+            return phrase
+        shift, resume = 0, 0  # left to right, longest first: as Normaliser.words reads it
+        for i, token in enumerate(tokens):
+            if i < resume or token not in lexicon.starts:
+                continue
+            for size in range(min(MAX_PHRASE, len(tokens) - i), 1, -1):
+                concept = lexicon.variants.get(tuple(tokens[i : i + size]))
+                if concept is not None:
+                    phrase[i - shift : i - shift + size] = [self._concept_ids(concept)]
+                    shift, resume = shift + size - 1, i + size
+                    break
+        return phrase
+
+    def _concept_ids(self, concept: str) -> tuple[int, ...]:
+        (word,) = self.normaliser.words(concept)
+        return self._word_ids(word)
+
+    def _token_ids(self, token: str) -> tuple[int, ...]:
+        (word,) = self.normaliser.words(token)
+        ids = self._word_ids(word)
+        if len(self._token_terms) < TOKEN_CACHE:
+            self._token_terms[token] = ids
+        return ids
+
+    def _word_ids(self, word: Word) -> tuple[int, ...]:
+        known = self._word_terms
+        ids = known[word.id] if word.id < len(known) else None
+        return ids or self._terms_of(word)
+
+    def _add_phrase(
+        self, slot: int, number: int, phrase: list[tuple[int, ...]], terms: set[int]
+    ) -> int:
         index = len(self.phrases)
-        primary: list[tuple[int, ...]] = []
-        for position, word in enumerate(words):
-            ids = self._word_terms.get(word.forms)
-            if ids is None:
-                ids = self._word_terms[word.forms] = tuple(
-                    dict.fromkeys(self._intern(form, word.stop) for form in word.forms)
-                )
-            primary.append(ids)
-            entry = index << POSITION_BITS | position
+        base = index << POSITION_BITS
+        postings = self.postings
+        for position, ids in enumerate(phrase):
             for term in ids:
-                posting = self.postings.get(term)
-                if posting is None:
-                    posting = self.postings[term] = array("q")
-                posting.append(entry)
-                terms.add(term)
-        self.phrases.append(tuple(primary))
+                postings[term].append(base | position)
+        terms.update(chain.from_iterable(phrase))
+        self.phrases.append(tuple(phrase))
         self.phrase_doc.append(slot << POSITION_BITS | number)
         return index
+
+    def _terms_of(self, word: Word) -> tuple[int, ...]:
+        ids = tuple(dict.fromkeys(self._intern(form, word.stop) for form in word.forms))
+        if word.id < UNCACHED:
+            known = self._word_terms
+            if word.id >= len(known):
+                known.extend([None] * (word.id + 1 - len(known)))
+            known[word.id] = ids
+        return ids
 
     def _intern(self, term: str, stop: bool) -> int:
         found = self.terms.get(term)
         if found is None:
             found = self.terms[term] = len(self.term_names)
             self.term_names.append(term)
-            if len(term) >= TYPO_MIN_LENGTH and not term.isdigit():
-                for key in (term, *_deletes(term)):
-                    self._deletes[key].append(found)
+            self.postings.append(array("q"))
+            if self._deletes is not None:
+                self._add_deletes(found, term)
         if stop:
             self.stop_terms.add(found)
         return found
+
+    def _add_deletes(self, term: int, name: str) -> None:
+        assert self._deletes is not None
+        if len(name) >= TYPO_MIN_LENGTH and not name.isdigit():
+            for key in (name, *_deletes(name)):
+                self._deletes[key].append(term)
 
     def _compact(self) -> None:
         """Renumber live phrases and rebuild postings without the dead ones."""
         live = [i for i, terms in enumerate(self.phrases) if terms is not None]
         renumber = {old: new for new, old in enumerate(live)}
-        for term, posting in list(self.postings.items()):
-            kept = array(
+        for term, posting in enumerate(self.postings):
+            self.postings[term] = array(
                 "q",
                 (
                     renumber[entry >> POSITION_BITS] << POSITION_BITS | entry & MAX_POSITION
@@ -226,14 +287,11 @@ class Index:
                     if (entry >> POSITION_BITS) in renumber
                 ),
             )
-            if kept:
-                self.postings[term] = kept
-            else:
-                del self.postings[term]
         self.phrases = [self.phrases[i] for i in live]
         self.phrase_doc = array("q", (self.phrase_doc[i] for i in live))
         self._doc_phrases = {
-            slot: [renumber[i] for i in indexes] for slot, indexes in self._doc_phrases.items()
+            slot: range(renumber[span[0]], renumber[span[-1]] + 1) if span else span
+            for slot, span in self._doc_phrases.items()
         }
         self._dead = 0
         self._texts.clear()

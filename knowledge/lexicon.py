@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +20,7 @@ class Lexicon:
 
     variants: Mapping[tuple[str, ...], str]
     it_words: frozenset[str] = frozenset()  # every word of the IT section: "this is about IT"
+    starts: frozenset[str] = field(init=False)  # first words of multi-word variants
 
     @classmethod
     def from_mapping(cls, sections: Mapping[str, Mapping[str, list[str]]]) -> Lexicon:
@@ -48,35 +49,11 @@ class Lexicon:
         return cls.from_mapping(yaml.safe_load(source) or {})
 
     def __post_init__(self) -> None:
-        # Words that can start a multi-word variant: only there is a longer lookup worth it.
+        # Only where a multi-word variant can start is a longer lookup worth it.
         starts = frozenset(key[0] for key in self.variants if len(key) > 1)
-        object.__setattr__(self, "_starts", starts)
+        object.__setattr__(self, "starts", starts)
 
     @property
     def concepts(self) -> frozenset[str]:
         """Every canonical concept token."""
         return frozenset(self.variants.values())
-
-    def apply(self, words: list[str]) -> list[tuple[str, bool]]:
-        """Replace known variants, longest first; each word comes with "is a concept"."""
-        out: list[tuple[str, bool]] = []
-        variants, starts = self.variants, self._starts  # type: ignore[attr-defined]
-        i, count = 0, len(words)
-        while i < count:
-            word = words[i]
-            if word in starts:
-                for size in range(min(MAX_PHRASE, count - i), 1, -1):
-                    concept = variants.get(tuple(words[i : i + size]))
-                    if concept is not None:
-                        out.append((concept, True))
-                        i += size
-                        break
-                else:
-                    concept = variants.get((word,))
-                    out.append((concept, True) if concept else (word, False))
-                    i += 1
-                continue
-            concept = variants.get((word,))
-            out.append((concept, True) if concept else (word, False))
-            i += 1
-        return out

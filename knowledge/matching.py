@@ -19,6 +19,7 @@ re-score candidates found by rarer ones.
 from __future__ import annotations
 
 import enum
+import gc
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable
@@ -114,8 +115,14 @@ class Matcher:
         self._cached_version = -1
         self._idf: dict[int, float] = {}
         self._own: dict[int, float] = {}
-        for doc in docs:
-            self.index.add(doc)
+        collecting = gc.isenabled()
+        gc.disable()  # a bulk load makes objects that never form cycles: skip the GC passes
+        try:
+            for doc in docs:
+                self.index.add(doc)
+        finally:
+            if collecting:
+                gc.enable()
 
     def idf(self, word: str) -> float:
         """How rare (so how telling) a word is in this knowledge base."""
@@ -191,9 +198,7 @@ class Matcher:
             weight = query.weights[i]
             found: dict[int, float] = {}
             for term, sure in query.terms[i]:
-                posting = index.postings.get(term)
-                if posting is None:
-                    continue
+                posting = index.postings[term]
                 common = len(posting) > RARE_POSTINGS
                 if explained and (common or not query.content[i]):
                     continue  # credited below, to the candidates only

@@ -16,12 +16,13 @@ from importlib import resources
 import snowballstemmer
 import yaml
 
-from knowledge.lexicon import Lexicon
+from knowledge.lexicon import MAX_PHRASE, Lexicon
 from knowledge.text import words
 
 MIN_STEM_LENGTH = 4  # shorter words are kept whole ("vpn", "dns", "pc")
 MAX_WORDS = 200  # words read from one text: matching time stays bounded for huge messages
 WORD_CACHE = 500_000  # distinct tokens whose normal form is remembered
+UNCACHED = 1 << 62  # the id of a word not cached (larger than any list: lookups miss)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Word:
     text: str
     forms: tuple[str, ...]
     stop: bool
+    id: int = UNCACHED  # a small number unique to this word while it is cached
 
 
 @cache
@@ -47,21 +49,51 @@ class Normaliser:
         self.lexicon = lexicon
         self._stop = stopwords()
         self._words: dict[tuple[str, bool], Word] = {}  # shared, immutable: one per token
+        self._plain: dict[str, Word] = {}  # a token read alone -> its word (the common case)
 
     def words(self, text: str) -> list[Word]:
         """The words of ``text`` (at most :data:`MAX_WORDS`), mapped and stemmed."""
-        known = self._words
-        result = []
-        for key in self.lexicon.apply(words(text)[:MAX_WORDS]):
-            word = known.get(key)
-            if word is None:
-                token, is_concept = key
-                forms = (token,) if is_concept else word_forms(token)
-                word = Word(token, forms, token in self._stop)
-                if len(known) < WORD_CACHE:
-                    known[key] = word
-            result.append(word)
+        tokens = words(text)[:MAX_WORDS]
+        plain, starts = self._plain, self.lexicon.starts
+        if starts.isdisjoint(tokens):  # no multi-word variant can start here: the fast path
+            return [plain.get(token) or self._plain_word(token) for token in tokens]
+        variants = self.lexicon.variants
+        result: list[Word] = []
+        i, count = 0, len(tokens)
+        while i < count:
+            token = tokens[i]
+            if token in starts:  # try the longest variant first: "kata sandi" -> password
+                for size in range(min(MAX_PHRASE, count - i), 1, -1):
+                    concept = variants.get(tuple(tokens[i : i + size]))
+                    if concept is not None:
+                        result.append(self._word(concept, True))
+                        i += size
+                        break
+                else:
+                    result.append(plain.get(token) or self._plain_word(token))
+                    i += 1
+                continue
+            result.append(plain.get(token) or self._plain_word(token))
+            i += 1
         return result
+
+    def _plain_word(self, token: str) -> Word:
+        concept = self.lexicon.variants.get((token,))
+        word = self._word(concept, True) if concept else self._word(token, False)
+        if word.id != UNCACHED:
+            self._plain[token] = word
+        return word
+
+    def _word(self, token: str, is_concept: bool) -> Word:
+        known = self._words
+        word = known.get((token, is_concept))
+        if word is None:
+            forms = (token,) if is_concept else word_forms(token)
+            cached = len(known) < WORD_CACHE
+            word = Word(token, forms, token in self._stop, len(known) if cached else UNCACHED)
+            if cached:
+                known[(token, is_concept)] = word
+        return word
 
 
 @cache

@@ -6,17 +6,22 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+# For ASCII text (nearly all of it), one C-level pass: keep letters and digits, space the rest.
+_ASCII_TO_WORDS = str.maketrans(
+    {chr(c): " " for c in range(128) if not chr(c).isalnum() or chr(c).isupper()}
+)
 
 
 def fold(text: str) -> str:
     """Lowercase, strip accents, and turn everything that is not a letter or digit into spaces."""
-    lowered = text.casefold()
-    if not lowered.isascii():  # most text is ASCII: skip the slow path for it
-        decomposed = unicodedata.normalize("NFKD", lowered)
-        lowered = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", lowered).strip()
+    return " ".join(words(text))
 
 
 def words(text: str) -> list[str]:
-    """The folded words of ``text``."""
-    return fold(text).split()
+    """The folded words of ``text``: lowercase, no accents, letters and digits only."""
+    lowered = text.casefold()
+    if lowered.isascii():
+        return lowered.translate(_ASCII_TO_WORDS).split()
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", stripped).split()
