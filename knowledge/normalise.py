@@ -104,7 +104,7 @@ def _stemmers() -> tuple[snowballstemmer.stemmer, snowballstemmer.stemmer]:
 @lru_cache(maxsize=500_000)
 def word_forms(word: str) -> tuple[str, ...]:
     """A word's English and Indonesian stems (one form when they agree or it is short)."""
-    if len(word) < MIN_STEM_LENGTH or word.isdigit():
+    if len(word) < MIN_STEM_LENGTH or not word.isalpha():  # numbers and codes stay whole
         return (word,)
     english, indonesian = _stemmers()
     return tuple(dict.fromkeys((english.stemWord(word), indonesian.stemWord(word))))
