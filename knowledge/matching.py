@@ -24,9 +24,8 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import islice, repeat
-from operator import rshift
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.articles import ArticleDoc
@@ -56,9 +55,7 @@ CLARIFY_AT = 0.30  # best score at or above this: offer the top few as "did you 
 MIN_CONTENT_COVERAGE = 0.5  # share of the query's meaningful words an answer must explain
 
 # Cost bounds.
-RARE_POSTINGS = 150  # a word in more phrases than this only re-scores others' candidates
-COMMON_SCAN = 300  # when only common words match, this much of the rarest one is read
-TOP_PHRASES = 120  # candidate phrases kept (those explaining the most of the query)
+TOP_PHRASES = 60  # candidate phrases kept (those explaining the most of the query)
 PRESELECT = 12  # articles, by the cheap signals, whose phrases are scored one by one
 FUZZY_CANDIDATES = 8  # articles whose phrases get the (slower) fuzzy comparison
 SMALL_KB = 40  # articles: up to this many, every article is scored in full (it is cheap)
@@ -115,6 +112,7 @@ class Matcher:
         self._cached_version = -1
         self._idf: dict[int, float] = {}
         self._own: dict[int, float] = {}
+        self._scores = np.zeros(0)  # per-phrase scratch space for _candidates
         collecting = gc.isenabled()
         gc.disable()  # a bulk load makes objects that never form cycles: skip the GC passes
         try:
@@ -183,39 +181,16 @@ class Matcher:
     ) -> tuple[dict[int, dict[int, float]], dict[int, dict[int, float]]]:
         """For each candidate phrase: query words it explains, and its own words hit.
 
-        Rare content words find the candidates (their postings are short) and the phrases that
-        explain most of the query are kept; only those are then compared word by word with
-        every query word, common and stop words included. So the work per query stays bounded
-        however large the knowledge base grows.
+        The candidates are the phrases that explain the most of the query's content words (all
+        phrases, in a small knowledge base); only those are compared word by word with every
+        query word, stop words included, so the work stays bounded however large the KB grows.
         """
         index = self.index
         phrases = index.phrases
-        explained: dict[int, float] = {}
-        order = sorted(
-            range(len(query.words)), key=lambda i: (not query.content[i], -query.weights[i])
-        )
-        for i in order:
-            weight = query.weights[i]
-            found: dict[int, float] = {}
-            for term, sure in query.terms[i]:
-                posting = index.postings[term]
-                common = len(posting) > RARE_POSTINGS
-                if explained and (common or not query.content[i]):
-                    continue  # credited below, to the candidates only
-                entries = islice(posting, COMMON_SCAN) if common else posting
-                # phrase = entry >> POSITION_BITS, done in C: this loop is the hot one
-                touched = dict.fromkeys(map(rshift, entries, repeat(POSITION_BITS)), sure)
-                if found:
-                    for phrase in touched:
-                        found[phrase] = max(sure, found.get(phrase, 0.0))
-                else:
-                    found = touched
-            for phrase, sure in found.items():
-                explained[phrase] = explained.get(phrase, 0.0) + weight * sure
-        if len(explained) > TOP_PHRASES:  # keep the phrases that explain the most
-            kept = heapq.nlargest(TOP_PHRASES, explained, key=explained.__getitem__)
+        if index.article_count <= SMALL_KB:
+            kept = [phrase for phrase, words in enumerate(phrases) if words is not None]
         else:
-            kept = list(explained)
+            kept = list(self._candidates(query))
         wanted: dict[int, list[tuple[int, float]]] = defaultdict(list)
         for i, terms in enumerate(query.terms):
             for term, sure in terms:
@@ -237,6 +212,43 @@ class Matcher:
                             own[position] = sure
             phrase_query[phrase], phrase_own[phrase] = hits, own
         return phrase_query, phrase_own
+
+    def _candidates(self, query: _Query) -> dict[int, float]:
+        """The phrases explaining the most of the query's meaningful words, with that weight.
+
+        Every posting of every content word is read, in bulk: postings become phrase numbers
+        with one vectorised shift, weights are added into a per-phrase array, and the leaders
+        are picked with a partial sort. Exact, and it costs microseconds per thousand postings.
+        """
+        index = self.index
+        if self._scores.size < len(index.phrases):
+            self._scores = np.zeros(len(index.phrases) + 4096)
+        scores = self._scores
+        touched = []
+        for i, terms in enumerate(query.terms):
+            if not query.content[i] or not terms:
+                continue  # stop words never bring candidates, only add to them
+            term, sure = terms[0]
+            posting = index.postings[term]
+            if not posting:
+                continue
+            phrases = np.frombuffer(posting, dtype=np.int64) >> POSITION_BITS
+            scores[phrases] += query.weights[i] * sure  # a repeated phrase counts once per word
+            touched.append(phrases)
+        if not touched:
+            return {}
+        every = np.concatenate(touched)
+        pool = TOP_PHRASES * len(touched)  # a phrase is in `every` at most once per word
+        if every.size > pool:
+            every_leader = every[np.argpartition(scores[every], -pool)[-pool:]]
+        else:
+            every_leader = every
+        leaders = np.unique(every_leader)
+        if leaders.size > TOP_PHRASES:
+            leaders = leaders[np.argpartition(scores[leaders], -TOP_PHRASES)[-TOP_PHRASES:]]
+        found = dict(zip(leaders.tolist(), scores[leaders].tolist(), strict=True))
+        scores[every] = 0.0  # ready for the next query
+        return found
 
     def _rank(
         self,
@@ -260,8 +272,6 @@ class Matcher:
                     covered[i] = sure
                 counted[i] += sure
         small = index.article_count <= SMALL_KB
-        if not phrases_of_article and small:  # nothing in common: rank by similarity alone
-            phrases_of_article = self._everything()
         preselect = len(phrases_of_article) if small else PRESELECT
         weights = query.weights
         coverage = {
@@ -341,14 +351,6 @@ class Matcher:
     def _own_weight(self, term: int) -> float:
         factor = STOP_FACTOR if term in self.index.stop_terms else 1.0
         return self._term_idf(term) * factor
-
-    def _everything(self) -> dict[str, list[int]]:
-        """Every article with its phrases: a small KB is always ranked in full."""
-        found: dict[str, list[int]] = defaultdict(list)
-        for phrase, terms in enumerate(self.index.phrases):
-            if terms is not None:
-                found[self.index.article_of(phrase)].append(phrase)
-        return found
 
     def _fuzzy(self, text: str, article: str, fallback: int) -> tuple[float, str]:
         """Best token-set similarity between the query and one of the article's phrases."""

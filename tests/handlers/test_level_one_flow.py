@@ -125,6 +125,34 @@ async def test_thanks_is_answered_politely_and_starts_nothing(dispatcher: Dispat
     assert chat.choices == []
 
 
+async def test_goodbye_is_answered_and_starts_nothing(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher)
+    assert "Goodbye" in await chat.say("bye, see you")
+    assert chat.choices == []
+
+
+async def test_off_topic_requests_get_a_polite_no_never_an_article(garda: Garda) -> None:
+    chat = Chat(garda.dispatcher)
+    for request in ("what's the weather tomorrow?", "order a pizza for the team"):
+        answer = await chat.say(request)
+        assert "IT help desk" in answer and chat.choices == []
+    async with garda.sessions() as session:
+        assert (await session.exec(select(Ticket))).all() == []
+
+
+async def test_an_it_problem_that_mentions_lunch_is_still_an_it_problem(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher)
+    answer = await chat.say("since lunch my laptop won't connect to the wifi")
+    assert "IT help desk" not in answer
+
+
+async def test_asking_what_garda_can_do_shows_the_help(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher)
+    assert "/status" in await chat.say("what can you do?")
+
+
 # Bahasa Indonesia
 
 
@@ -148,6 +176,12 @@ async def test_the_whole_flow_in_indonesian(garda: Garda) -> None:
     async with garda.sessions() as session:
         ticket = (await session.exec(select(Ticket))).one()
     assert ticket.lang == "id" and ticket.priority == "P2"
+
+
+async def test_indonesian_small_talk(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, user="budi")
+    assert "Sama-sama" in await chat.say("makasih banyak")
+    assert "help desk IT" in await chat.say("cuaca hari ini gimana?")
 
 
 async def test_english_labels_are_understood_in_an_indonesian_conversation(
