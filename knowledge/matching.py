@@ -31,7 +31,7 @@ from rapidfuzz import fuzz
 from knowledge.articles import ArticleDoc
 from knowledge.index import POSITION_BITS, Index
 from knowledge.lexicon import Lexicon
-from knowledge.normalise import MAX_WORDS, Normaliser, Word
+from knowledge.normalise import MAX_WORDS, Normaliser, Word, stopwords
 from knowledge.smalltalk import small_talk
 from knowledge.text import words
 
@@ -113,6 +113,8 @@ class Matcher:
         self._idf: dict[int, float] = {}
         self._own: dict[int, float] = {}
         self._scores = np.zeros(0)  # per-phrase scratch space for _candidates
+        # words that make a message about IT ("hari ini" is in the lexicon, but not IT)
+        self._it_words = self.normaliser.lexicon.it_words - stopwords()
         collecting = gc.isenabled()
         gc.disable()  # a bulk load makes objects that never form cycles: skip the GC passes
         try:
@@ -142,7 +144,7 @@ class Matcher:
             self._idf.clear()
             self._own.clear()
             self._cached_version = self.index.version
-        kind = small_talk(words(text)[:MAX_WORDS], it_words=self.normaliser.lexicon.it_words)
+        kind = small_talk(words(text)[:MAX_WORDS], it_words=self._it_words)
         query = self._query(text)
         if not any(query.content) or self.index.article_count == 0:
             return MatchResult(Decision.ESCALATE, (), kind)
