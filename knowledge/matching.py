@@ -56,8 +56,8 @@ MIN_CONTENT_COVERAGE = 0.5  # share of the query's meaningful words an answer mu
 
 # Cost bounds.
 TOP_PHRASES = 60  # candidate phrases kept (those explaining the most of the query)
-PRESELECT = 12  # articles, by the cheap signals, whose phrases are scored one by one
-FUZZY_CANDIDATES = 8  # articles whose phrases get the (slower) fuzzy comparison
+PRESELECT = 8  # articles, by the cheap signals, whose phrases are scored one by one
+FUZZY_CANDIDATES = 6  # articles whose phrases get the (slower) fuzzy comparison
 SMALL_KB = 40  # articles: up to this many, every article is scored in full (it is cheap)
 
 
@@ -149,7 +149,7 @@ class Matcher:
         if not any(query.content) or self.index.article_count == 0:
             return MatchResult(Decision.ESCALATE, (), kind)
         phrase_query, phrase_own = self._collect(query)
-        ranked = tuple(self._rank(query, phrase_query, phrase_own)[:top])
+        ranked = tuple(self._rank(query, phrase_query, phrase_own, top))
         if kind is not None:
             return MatchResult(Decision.ESCALATE, ranked, kind)
         return MatchResult(_decide(ranked), ranked)
@@ -257,11 +257,11 @@ class Matcher:
         query: _Query,
         phrase_query: dict[int, dict[int, float]],
         phrase_own: dict[int, dict[int, float]],
+        top: int,
     ) -> list[Match]:
         """Score articles cheaply first; only the leaders get phrase and fuzzy scores."""
         index = self.index
         total = sum(query.weights) or 1.0
-        content_total = sum(w for w, c in zip(query.weights, query.content, strict=True) if c)
         hits_of: dict[str, dict[int, float]] = defaultdict(dict)
         counts_of: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         phrases_of_article: dict[str, list[int]] = defaultdict(list)
@@ -287,34 +287,36 @@ class Matcher:
             * self._concentration(query, article, counts_of.get(article, {}), total)
             for article in heapq.nlargest(preselect * 3, coverage, key=coverage.__getitem__)
         }
-        lexical: dict[str, float] = {}
-        best_phrase: dict[str, int] = {}
-        for article in heapq.nlargest(preselect, cheap, key=cheap.__getitem__):
-            score, phrase = max(
-                (self._phrase_score(query, p, phrase_query, phrase_own, total), p)
+        lexical = {
+            article: cheap[article]
+            + PHRASE_WEIGHT
+            * max(
+                self._phrase_score(query, p, phrase_query, phrase_own, total)
                 for p in phrases_of_article[article]
             )
-            lexical[article] = cheap[article] + PHRASE_WEIGHT * score
-            best_phrase[article] = phrase
-        matches = []
+            for article in heapq.nlargest(preselect, cheap, key=cheap.__getitem__)
+        }
         fuzzy_count = len(lexical) if small else FUZZY_CANDIDATES
-        for article in sorted(lexical, key=lambda a: -lexical[a])[:fuzzy_count]:
-            fuzzy, wording = self._fuzzy(query.text, article, best_phrase[article])
-            hits = hits_of.get(article, {})
-            content_hit = sum(query.weights[i] * s for i, s in hits.items() if query.content[i]) / (
-                content_total or 1.0
-            )
-            matches.append(
-                Match(
-                    article=article,
-                    score=round(lexical[article] + FUZZY_WEIGHT * fuzzy, 3),
-                    matched=wording,
-                    words=self._explain(query, hits),
-                    coverage=round(content_hit, 3),
-                )
-            )
-        matches.sort(key=lambda m: (-m.score, m.article))
-        return matches
+        final: dict[str, tuple[float, str]] = {}
+        for article in heapq.nlargest(fuzzy_count, lexical, key=lexical.__getitem__):
+            fuzzy, wording = self._fuzzy(query.text, phrases_of_article[article])
+            final[article] = (round(lexical[article] + FUZZY_WEIGHT * fuzzy, 3), wording)
+        ranked = sorted(final, key=lambda a: (-final[a][0], a))[:top]
+        return [self._explained_match(query, a, *final[a], hits_of.get(a, {})) for a in ranked]
+
+    def _explained_match(
+        self, query: _Query, article: str, score: float, wording: str, hits: dict[int, float]
+    ) -> Match:
+        """A ranked article with the words it explained and how much of the query that is."""
+        content_total = sum(w for w, c in zip(query.weights, query.content, strict=True) if c)
+        content_hit = sum(query.weights[i] * s for i, s in hits.items() if query.content[i])
+        return Match(
+            article=article,
+            score=score,
+            matched=wording,
+            words=self._explain(query, hits),
+            coverage=round(content_hit / (content_total or 1.0), 3),
+        )
 
     def _phrase_score(
         self,
@@ -354,11 +356,11 @@ class Matcher:
         factor = STOP_FACTOR if term in self.index.stop_terms else 1.0
         return self._term_idf(term) * factor
 
-    def _fuzzy(self, text: str, article: str, fallback: int) -> tuple[float, str]:
-        """Best token-set similarity between the query and one of the article's phrases."""
+    def _fuzzy(self, text: str, phrases: list[int]) -> tuple[float, str]:
+        """Best token-set similarity between the query and one of these phrases."""
         index = self.index
-        best, best_phrase = -1.0, fallback
-        for phrase in index.article_phrases(article):
+        best, best_phrase = -1.0, phrases[0]
+        for phrase in phrases:
             candidate = index.phrase_text(phrase)
             # token_set forgives extra words, token_sort does not: together they prefer
             # the phrase that says what the query says, no more and no less.
