@@ -1,7 +1,7 @@
 """An inverted index over article phrases, updated in place when an article changes.
 
 Built for large knowledge bases in pure Python: a word's term ids are worked out once per
-distinct word, a phrase is a tuple of term ids, postings are ``array('q')`` of
+distinct word, a phrase is a tuple of term ids, postings are 32-bit ``array('i')`` of
 ``phrase << 8 | position``, and a phrase knows its document through an integer, not an object.
 Removing an article leaves tombstones that are compacted away once they make up a third.
 """
@@ -23,6 +23,7 @@ from knowledge.text import words as text_words
 
 POSITION_BITS = 8  # positions of a word inside a phrase fit in 8 bits (phrases are short)
 MAX_POSITION = (1 << POSITION_BITS) - 1
+MAX_PHRASES = 1 << (31 - POSITION_BITS)  # what 32-bit postings can number (~8 million)
 TYPO_MIN_LENGTH = 5  # shorter words must be spelt right ("vpn" is not "vpa", "cant" not "want")
 COMPACT_AT = 1 / 3  # share of dead phrases that triggers a compaction
 TEXT_CACHE = 50_000  # normalised phrase texts kept for the fuzzy signal
@@ -45,12 +46,13 @@ class Index:
         self.postings: list[array[int]] = []  # term id -> phrase << 8 | position
         # each phrase: per word, its term ids (main form first); the inner tuples are shared
         self.phrases: list[tuple[tuple[int, ...], ...] | None] = []
-        self.phrase_doc = array("q")  # phrase -> doc slot << 8 | phrase number in the doc
+        self.phrase_doc = array("i")  # phrase -> doc slot << 8 | phrase number in the doc
         self.df: Counter[int] = Counter()  # term id -> number of articles using it
         self.lengths: Counter[str] = Counter()  # article -> words in all its live phrases
         self.phrase_counts: Counter[str] = Counter()  # article -> live phrases
         self.version = 0  # changes whenever the index does (for caches built on it)
         self._docs: list[ArticleDoc | None] = []  # doc slot -> doc
+        self._free_slots: list[int] = []
         self._slots: dict[tuple[str, str], int] = {}  # (article, lang) -> doc slot
         self._doc_phrases: dict[int, range] = {}  # doc slot -> its phrases (consecutive)
         self._langs: dict[str, tuple[str, ...]] = {}  # article -> languages indexed
@@ -85,8 +87,16 @@ class Index:
     def add(self, doc: ArticleDoc) -> None:
         """Index one article in one language (replacing what was indexed for it before)."""
         self.remove(doc.id, doc.lang)
-        slot = len(self._docs)
-        self._docs.append(doc)
+        if len(self.phrases) + len(phrases_of(doc)) >= MAX_PHRASES:
+            self._compact()
+            if len(self.phrases) + len(phrases_of(doc)) >= MAX_PHRASES:
+                raise ValueError(f"the index is full: {MAX_PHRASES} phrases at most")
+        if self._free_slots:  # slots of removed documents are reused: numbers stay small
+            slot = self._free_slots.pop()
+            self._docs[slot] = doc
+        else:
+            slot = len(self._docs)
+            self._docs.append(doc)
         self._slots[doc.key] = slot
         phrases: list[int] = []
         terms: set[int] = set()
@@ -131,6 +141,7 @@ class Index:
             self.lengths.pop(article, None)
             self.phrase_counts.pop(article, None)
         self._docs[slot] = None
+        self._free_slots.append(slot)
         self.version += 1
         if self.phrases and self._dead / len(self.phrases) > COMPACT_AT:
             self._compact()
@@ -261,7 +272,7 @@ class Index:
         if found is None:
             found = self.terms[term] = len(self.term_names)
             self.term_names.append(term)
-            self.postings.append(array("q"))
+            self.postings.append(array("i"))
             if self._deletes is not None:
                 self._add_deletes(found, term)
         if stop:
@@ -280,7 +291,7 @@ class Index:
         renumber = {old: new for new, old in enumerate(live)}
         for term, posting in enumerate(self.postings):
             self.postings[term] = array(
-                "q",
+                "i",
                 (
                     renumber[entry >> POSITION_BITS] << POSITION_BITS | entry & MAX_POSITION
                     for entry in posting
@@ -288,7 +299,7 @@ class Index:
                 ),
             )
         self.phrases = [self.phrases[i] for i in live]
-        self.phrase_doc = array("q", (self.phrase_doc[i] for i in live))
+        self.phrase_doc = array("i", (self.phrase_doc[i] for i in live))
         self._doc_phrases = {
             slot: range(renumber[span[0]], renumber[span[-1]] + 1) if span else span
             for slot, span in self._doc_phrases.items()

@@ -234,7 +234,7 @@ class Matcher:
             posting = index.postings[term]
             if not posting:
                 continue
-            phrases = np.frombuffer(posting, dtype=np.int64) >> POSITION_BITS
+            phrases = np.frombuffer(posting, dtype=np.int32) >> POSITION_BITS
             scores[phrases] += query.weights[i] * sure  # a repeated phrase counts once per word
             touched.append(phrases)
         if not touched:
