@@ -55,8 +55,9 @@ CLARIFY_AT = 0.30  # best score at or above this: offer the top few as "did you 
 MIN_CONTENT_COVERAGE = 0.5  # share of the query's meaningful words an answer must explain
 
 # Cost bounds.
-TOP_PHRASES = 60  # candidate phrases kept (those explaining the most of the query)
-PRESELECT = 8  # articles, by the cheap signals, whose phrases are scored one by one
+CANDIDATE_WORDS = 8  # the rarest content words of a long message are enough to find candidates
+TOP_PHRASES = 40  # candidate phrases kept (those explaining the most of the query)
+PRESELECT = 6  # articles, by the cheap signals, whose phrases are scored one by one
 FUZZY_CANDIDATES = 6  # articles whose phrases get the (slower) fuzzy comparison
 SMALL_KB = 40  # articles: up to this many, every article is scored in full (it is cheap)
 
@@ -227,9 +228,12 @@ class Matcher:
             self._scores = np.zeros(len(index.phrases) + 4096)
         scores = self._scores
         touched = []
-        for i, terms in enumerate(query.terms):
-            if not query.content[i] or not terms:
-                continue  # stop words never bring candidates, only add to them
+        telling = sorted(
+            (i for i, terms in enumerate(query.terms) if terms and query.content[i]),
+            key=lambda i: -query.weights[i],
+        )[:CANDIDATE_WORDS]  # stop words never bring candidates, only add to them
+        for i in telling:
+            terms = query.terms[i]
             term, sure = terms[0]
             posting = index.postings[term]
             if not posting:
@@ -265,27 +269,28 @@ class Matcher:
         hits_of: dict[str, dict[int, float]] = defaultdict(dict)
         counts_of: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         phrases_of_article: dict[str, list[int]] = defaultdict(list)
+        coverage: dict[str, float] = defaultdict(float)  # query weight each article explains
+        weights = query.weights
         for phrase, hits in phrase_query.items():
             article = index.article_of(phrase)
             phrases_of_article[article].append(phrase)
             covered, counted = hits_of[article], counts_of[article]
             for i, sure in hits.items():
-                if sure > covered.get(i, 0.0):
+                before = covered.get(i, 0.0)
+                if sure > before:
                     covered[i] = sure
+                    coverage[article] += weights[i] * (sure - before)
                 counted[i] += sure
         small = index.article_count <= SMALL_KB
         preselect = len(phrases_of_article) if small else PRESELECT
-        weights = query.weights
-        coverage = {
-            article: sum(weights[i] * s for i, s in hits_of[article].items())
-            for article in phrases_of_article
-        }
         cheap = {
             article: COVERAGE_WEIGHT * coverage[article] / total
             + BM25_WEIGHT * self._bm25(query, article, counts_of.get(article, {}), total)
             + CONCENTRATION_WEIGHT
             * self._concentration(query, article, counts_of.get(article, {}), total)
-            for article in heapq.nlargest(preselect * 3, coverage, key=coverage.__getitem__)
+            for article in heapq.nlargest(
+                preselect * 3, phrases_of_article, key=coverage.__getitem__
+            )
         }
         lexical = {
             article: cheap[article]
