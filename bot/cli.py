@@ -229,6 +229,7 @@ def _as_row(query_id: object, result: MatchResult) -> dict[str, object]:
     return {
         "id": query_id,
         "decision": result.decision.value,
+        "small_talk": result.small_talk,
         "matches": [
             {
                 "article": m.article,
@@ -243,7 +244,8 @@ def _as_row(query_id: object, result: MatchResult) -> dict[str, object]:
 
 
 def _print_result(result: MatchResult) -> None:
-    typer.echo(f"decision: {result.decision.value}")
+    talk = f"  (small talk: {result.small_talk}, never an article)" if result.small_talk else ""
+    typer.echo(f"decision: {result.decision.value}{talk}")
     for rank, match in enumerate(result.matches, start=1):
         typer.echo(f"{rank:>3}. {match.article:<36} score {match.score:.3f}")
         typer.echo(f"       matched:  {match.matched!r}")
