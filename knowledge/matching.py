@@ -1,19 +1,18 @@
 """Match a user's description against the knowledge base and decide what to do with it.
 
-Three signals, each explainable, are combined per article:
+Five signals, each explainable, are combined per article:
 
-* **coverage** — how much of the query (each word weighted by rarity, IDF) the article's
-  words explain, across all its phrases; stop words count a little, unknown words count
-  against;
-* **phrase** — the best single phrase (title, a symptom, the keywords): how much of the query
-  it explains and how much of itself the query covers, so a short exact symptom wins;
-* **fuzzy** — rapidfuzz's token-set similarity between the normalised query and the best
-  phrase, computed only for the leading candidates, which rescues word-order and partial
-  overlaps.
+* **coverage**: how much of the query (each word weighted by rarity, IDF) the article's words
+  explain, across all its phrases; stop words count a little, unknown words count against;
+* **phrase**: its best single phrase (title, a symptom, the keywords): how much of the query it
+  explains and how much of itself the query covers, so a short exact symptom wins;
+* **BM25** over all its phrases as one text, and **concentration**: how many of its phrases
+  carry the query's words (a word in every symptom is the article's signature);
+* **fuzzy**: rapidfuzz token-set and token-sort similarity with its best phrase, which rescues
+  word order and partial overlaps.
 
-Candidates come from the inverted index (:mod:`knowledge.index`), so the cost grows with the
-postings of the query's words, not with the size of the knowledge base. Very common words only
-re-score candidates found by rarer ones.
+Candidates come from :mod:`knowledge.candidates`; the cheap signals pick a few leading
+articles and only those get the phrase and fuzzy signals.
 """
 
 from __future__ import annotations
@@ -25,13 +24,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.articles import ArticleDoc
-from knowledge.index import POSITION_BITS, Index
+from knowledge.candidates import Candidates, PhraseHits, Query
+from knowledge.index import Index
 from knowledge.lexicon import Lexicon
-from knowledge.normalise import MAX_WORDS, Normaliser, Word, stopwords
+from knowledge.normalise import MAX_WORDS, Normaliser, stopwords
 from knowledge.smalltalk import small_talk
 from knowledge.text import words
 
@@ -55,8 +54,6 @@ CLARIFY_AT = 0.30  # best score at or above this: offer the top few as "did you 
 MIN_CONTENT_COVERAGE = 0.5  # share of the query's meaningful words an answer must explain
 
 # Cost bounds.
-CANDIDATE_WORDS = 8  # the rarest content words of a long message are enough to find candidates
-TOP_PHRASES = 40  # candidate phrases kept (those explaining the most of the query)
 PRESELECT = 6  # articles, by the cheap signals, whose phrases are scored one by one
 FUZZY_CANDIDATES = 6  # articles whose phrases get the (slower) fuzzy comparison
 SMALL_KB = 40  # articles: up to this many, every article is scored in full (it is cheap)
@@ -95,15 +92,6 @@ class MatchResult:
         return self.matches[0] if self.matches else None
 
 
-@dataclass
-class _Query:
-    words: list[Word]
-    weights: list[float]
-    content: list[bool]
-    terms: list[list[tuple[int, float]]]  # per word: (term id, sureness)
-    text: str  # normalised, for the fuzzy signal
-
-
 class Matcher:
     """Scores queries against articles (all languages together); updated in place."""
 
@@ -113,7 +101,7 @@ class Matcher:
         self._cached_version = -1
         self._idf: dict[int, float] = {}
         self._own: dict[int, float] = {}
-        self._scores = np.zeros(0)  # per-phrase scratch space for _candidates
+        self._candidates = Candidates(self.index)
         # words that make a message about IT ("hari ini" is in the lexicon, but not IT)
         self._it_words = self.normaliser.lexicon.it_words - stopwords()
         collecting = gc.isenabled()
@@ -149,7 +137,8 @@ class Matcher:
         query = self._query(text)
         if not any(query.content) or self.index.article_count == 0:
             return MatchResult(Decision.ESCALATE, (), kind)
-        phrase_query, phrase_own = self._collect(query)
+        small = self.index.article_count <= SMALL_KB
+        phrase_query, phrase_own = self._candidates.collect(query, everything=small)
         ranked = tuple(self._rank(query, phrase_query, phrase_own, top))
         if kind is not None:
             return MatchResult(Decision.ESCALATE, ranked, kind)
@@ -163,7 +152,7 @@ class Matcher:
             found = self._idf[term] = self.index.idf(term)
         return found
 
-    def _query(self, text: str) -> _Query:
+    def _query(self, text: str) -> Query:
         index = self.index
         words = list({word.text: word for word in self.normaliser.words(text)}.values())
         weights, content, terms = [], [], []
@@ -177,90 +166,13 @@ class Matcher:
             content.append(not word.stop)
             terms.append(found)
         normalised = " ".join(word.forms[0] for word in words)
-        return _Query(words, weights, content, terms, normalised)
-
-    def _collect(
-        self, query: _Query
-    ) -> tuple[dict[int, dict[int, float]], dict[int, dict[int, float]]]:
-        """For each candidate phrase: query words it explains, and its own words hit.
-
-        The candidates are the phrases that explain the most of the query's content words (all
-        phrases, in a small knowledge base); only those are compared word by word with every
-        query word, stop words included, so the work stays bounded however large the KB grows.
-        """
-        index = self.index
-        phrases = index.phrases
-        if index.article_count <= SMALL_KB:
-            kept = [phrase for phrase, words in enumerate(phrases) if words is not None]
-        else:
-            kept = list(self._candidates(query))
-        wanted: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for i, terms in enumerate(query.terms):
-            for term, sure in terms:
-                wanted[term].append((i, sure))
-        phrase_query: dict[int, dict[int, float]] = {}
-        phrase_own: dict[int, dict[int, float]] = {}
-        for phrase in kept:
-            words = phrases[phrase]
-            if words is None:
-                continue
-            hits: dict[int, float] = {}
-            own: dict[int, float] = {}
-            for position, ids in enumerate(words):
-                for term in ids:
-                    for i, sure in wanted.get(term, ()):
-                        if sure > hits.get(i, 0.0):
-                            hits[i] = sure
-                        if sure > own.get(position, 0.0):
-                            own[position] = sure
-            phrase_query[phrase], phrase_own[phrase] = hits, own
-        return phrase_query, phrase_own
-
-    def _candidates(self, query: _Query) -> dict[int, float]:
-        """The phrases explaining the most of the query's meaningful words, with that weight.
-
-        Every posting of every content word is read, in bulk: postings become phrase numbers
-        with one vectorised shift, weights are added into a per-phrase array, and the leaders
-        are picked with a partial sort. Exact, and it costs microseconds per thousand postings.
-        """
-        index = self.index
-        if self._scores.size < len(index.phrases):
-            self._scores = np.zeros(len(index.phrases) + 4096)
-        scores = self._scores
-        touched = []
-        telling = sorted(
-            (i for i, terms in enumerate(query.terms) if terms and query.content[i]),
-            key=lambda i: -query.weights[i],
-        )[:CANDIDATE_WORDS]  # stop words never bring candidates, only add to them
-        for i in telling:
-            terms = query.terms[i]
-            term, sure = terms[0]
-            posting = index.postings[term]
-            if not posting:
-                continue
-            phrases = np.frombuffer(posting, dtype=np.int32) >> POSITION_BITS
-            scores[phrases] += query.weights[i] * sure  # a repeated phrase counts once per word
-            touched.append(phrases)
-        if not touched:
-            return {}
-        every = np.concatenate(touched)
-        pool = TOP_PHRASES * len(touched)  # a phrase is in `every` at most once per word
-        if every.size > pool:
-            every_leader = every[np.argpartition(scores[every], -pool)[-pool:]]
-        else:
-            every_leader = every
-        leaders = np.unique(every_leader)
-        if leaders.size > TOP_PHRASES:
-            leaders = leaders[np.argpartition(scores[leaders], -TOP_PHRASES)[-TOP_PHRASES:]]
-        found = dict(zip(leaders.tolist(), scores[leaders].tolist(), strict=True))
-        scores[every] = 0.0  # ready for the next query
-        return found
+        return Query(words, weights, content, terms, normalised)
 
     def _rank(
         self,
-        query: _Query,
-        phrase_query: dict[int, dict[int, float]],
-        phrase_own: dict[int, dict[int, float]],
+        query: Query,
+        phrase_query: PhraseHits,
+        phrase_own: PhraseHits,
         top: int,
     ) -> list[Match]:
         """Score articles cheaply first; only the leaders get phrase and fuzzy scores."""
@@ -310,7 +222,7 @@ class Matcher:
         return [self._explained_match(query, a, *final[a], hits_of.get(a, {})) for a in ranked]
 
     def _explained_match(
-        self, query: _Query, article: str, score: float, wording: str, hits: dict[int, float]
+        self, query: Query, article: str, score: float, wording: str, hits: dict[int, float]
     ) -> Match:
         """A ranked article with the words it explained and how much of the query that is."""
         content_total = sum(w for w, c in zip(query.weights, query.content, strict=True) if c)
@@ -325,10 +237,10 @@ class Matcher:
 
     def _phrase_score(
         self,
-        query: _Query,
+        query: Query,
         phrase: int,
-        phrase_query: dict[int, dict[int, float]],
-        phrase_own: dict[int, dict[int, float]],
+        phrase_query: PhraseHits,
+        phrase_own: PhraseHits,
         total: float,
     ) -> float:
         """How much of the query this phrase explains, and how much of itself is matched."""
@@ -343,7 +255,7 @@ class Matcher:
         explained = sum(query.weights[i] * s for i, s in hits.items()) / total
         return QUERY_SIDE * explained + (1 - QUERY_SIDE) * own / own_total
 
-    def _bm25(self, query: _Query, article: str, counts: dict[int, float], total: float) -> float:
+    def _bm25(self, query: Query, article: str, counts: dict[int, float], total: float) -> float:
         """BM25 of the article (all its phrases as one text), as a share of the best possible."""
         length = self.index.lengths.get(article, 0) / (self.index.average_length or 1.0)
         norm = BM25_K1 * (1 - BM25_B + BM25_B * length)
@@ -351,7 +263,7 @@ class Matcher:
         return score / (total * (BM25_K1 + 1))
 
     def _concentration(
-        self, query: _Query, article: str, counts: dict[int, float], total: float
+        self, query: Query, article: str, counts: dict[int, float], total: float
     ) -> float:
         """How much the query's words are the article's signature: in most of its phrases."""
         phrases = self.index.phrase_counts.get(article, 0) or 1
@@ -376,7 +288,7 @@ class Matcher:
                 best, best_phrase = score, phrase
         return max(best, 0.0), index.wording(best_phrase)
 
-    def _explain(self, query: _Query, hits: dict[int, float]) -> tuple[str, ...]:
+    def _explain(self, query: Query, hits: dict[int, float]) -> tuple[str, ...]:
         names = self.index.term_names
         explained = []
         for i in sorted(hits):
