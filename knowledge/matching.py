@@ -204,19 +204,22 @@ class Matcher:
                 preselect * 3, phrases_of_article, key=coverage.__getitem__
             )
         }
-        lexical = {
-            article: cheap[article]
-            + PHRASE_WEIGHT
-            * max(
-                self._phrase_score(query, p, phrase_query, phrase_own, total)
-                for p in phrases_of_article[article]
+        lexical: dict[str, float] = {}
+        leading: dict[str, list[int]] = {}  # each article's best phrases, for the fuzzy signal
+        for article in heapq.nlargest(preselect, cheap, key=cheap.__getitem__):
+            scored = sorted(
+                (
+                    (self._phrase_score(query, p, phrase_query, phrase_own, total), p)
+                    for p in phrases_of_article[article]
+                ),
+                reverse=True,
             )
-            for article in heapq.nlargest(preselect, cheap, key=cheap.__getitem__)
-        }
+            lexical[article] = cheap[article] + PHRASE_WEIGHT * scored[0][0]
+            leading[article] = [p for _, p in scored] if small else [p for _, p in scored[:2]]
         fuzzy_count = len(lexical) if small else FUZZY_CANDIDATES
         final: dict[str, tuple[float, str]] = {}
         for article in heapq.nlargest(fuzzy_count, lexical, key=lexical.__getitem__):
-            fuzzy, wording = self._fuzzy(query.text, phrases_of_article[article])
+            fuzzy, wording = self._fuzzy(query.text, leading[article])
             final[article] = (round(lexical[article] + FUZZY_WEIGHT * fuzzy, 3), wording)
         ranked = sorted(final, key=lambda a: (-final[a][0], a))[:top]
         return [self._explained_match(query, a, *final[a], hits_of.get(a, {})) for a in ranked]
