@@ -17,7 +17,7 @@ from knowledge.index import POSITION_BITS, Index
 from knowledge.normalise import Word
 
 CANDIDATE_WORDS = 8  # the rarest content words of a long message are enough to find candidates
-TOP_PHRASES = 40  # candidate phrases kept (those explaining the most of the query)
+TOP_PHRASES = 32  # candidate phrases kept (those explaining the most of the query)
 
 PhraseHits = dict[int, dict[int, float]]  # phrase -> {query word or phrase position: sureness}
 
