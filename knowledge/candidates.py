@@ -17,7 +17,8 @@ from knowledge.index import POSITION_BITS, Index
 from knowledge.normalise import Word
 
 CANDIDATE_WORDS = 8  # the rarest content words of a long message are enough to find candidates
-TOP_PHRASES = 32  # candidate phrases kept (those explaining the most of the query)
+TOP_PHRASES = 24  # candidate phrases kept (those explaining the most of the query)
+LEADING_ARTICLES = 8  # the articles of those phrases whose every phrase is then compared
 
 PhraseHits = dict[int, dict[int, float]]  # phrase -> {query word or phrase position: sureness}
 
@@ -100,5 +101,9 @@ class Candidates:
         leaders = np.unique(every)
         if leaders.size > TOP_PHRASES:
             leaders = leaders[np.argpartition(scores[leaders], -TOP_PHRASES)[-TOP_PHRASES:]]
+        ordered = leaders[np.argsort(-scores[leaders], kind="stable")].tolist()
         scores[np.concatenate(touched)] = 0.0  # ready for the next query
-        return [int(phrase) for phrase in leaders]
+        # Whole articles, not stray phrases: their signals (BM25, concentration) need every
+        # phrase of theirs, or a tie cut at TOP_PHRASES would favour one article at random.
+        articles = list(dict.fromkeys(index.article_of(p) for p in ordered))[:LEADING_ARTICLES]
+        return [phrase for article in articles for phrase in index.article_phrases(article)]
