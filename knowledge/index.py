@@ -73,11 +73,6 @@ class Index:
         """Mean words per article (for BM25's length normalisation)."""
         return self._total_length / max(1, len(self.phrase_counts))
 
-    @property
-    def live_phrases(self) -> int:
-        """Indexed phrases not removed."""
-        return len(self.phrases) - self._dead
-
     def idf(self, term: int | None) -> float:
         """Rarity of a term across articles; unknown terms count as the rarest."""
         total = max(1, len(self.phrase_counts))

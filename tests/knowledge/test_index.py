@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from knowledge.articles import ArticleDoc
+from knowledge.base import KnowledgeBase
 from knowledge.index import COMPACT_AT
 from knowledge.matching import Matcher
 
@@ -77,3 +78,15 @@ def test_rarer_words_weigh_more() -> None:
     matcher = Matcher(DOCS)
     assert matcher.idf("queue") > matcher.idf("the")  # queue: one article; the: two
     assert matcher.idf("never-seen-word") > matcher.idf("printer")
+
+
+def test_the_knowledge_base_applies_an_edit_without_a_rebuild() -> None:
+    kb = KnowledgeBase(DOCS)
+    edited = article("wifi", symptoms=("guest network portal never loads",))
+    kb.put(edited)
+    assert kb.article("wifi", "en") == edited
+    assert kb.match("guest network portal").best.article == "wifi"  # type: ignore[union-attr]
+    kb.drop("wifi", "en")
+    assert kb.article("wifi", "en") is None
+    assert all(m.article != "wifi" for m in kb.match("guest network portal").matches)
+    kb.drop("wifi", "en")  # dropping twice is harmless
