@@ -17,7 +17,6 @@ from itertools import chain
 from rapidfuzz.distance import OSA
 
 from knowledge.articles import ArticleDoc
-from knowledge.lexicon import MAX_PHRASE
 from knowledge.normalise import UNCACHED, Normaliser, Word
 from knowledge.text import words as text_words
 
@@ -204,23 +203,12 @@ class Index:
                     yield term
 
     def _phrase_terms(self, wording: str) -> list[tuple[int, ...]]:
-        """Each word's term ids: tokens from a cache, then multi-word variants patched in."""
+        """Each word's term ids: tokens from a cache, then multi-word variants put in."""
         tokens = text_words(wording)[:MAX_POSITION]
         get = self._token_terms.get
         phrase = [get(token) or self._token_ids(token) for token in tokens]
-        lexicon = self.normaliser.lexicon
-        if lexicon.starts.isdisjoint(tokens):
-            return phrase
-        shift, resume = 0, 0  # left to right, longest first: as Normaliser.words reads it
-        for i, token in enumerate(tokens):
-            if i < resume or token not in lexicon.starts:
-                continue
-            for size in range(min(MAX_PHRASE, len(tokens) - i), 1, -1):
-                concept = lexicon.variants.get(tuple(tokens[i : i + size]))
-                if concept is not None:
-                    phrase[i - shift : i - shift + size] = [self._concept_ids(concept)]
-                    shift, resume = shift + size - 1, i + size
-                    break
+        for start, size, concept in reversed(self.normaliser.lexicon.spans(tokens)):
+            phrase[start : start + size] = [self._concept_ids(concept)]
         return phrase
 
     def _concept_ids(self, concept: str) -> tuple[int, ...]:

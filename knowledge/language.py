@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
-import yaml
-
-from knowledge.text import words
-
-
-@cache
-def _markers() -> dict[str, frozenset[str]]:
-    raw = yaml.safe_load(resources.files("knowledge").joinpath("data/language.yaml").read_text())
-    return {lang: frozenset(str(word) for word in vocabulary) for lang, vocabulary in raw.items()}
+from knowledge.text import word_lists, words
 
 
 def detect_language(text: str, *, min_words: int = 1) -> str | None:
     """``"en"`` or ``"id"`` when at least ``min_words`` marker words say so, else None."""
-    counts = {lang: 0 for lang in _markers()}
+    counts = {lang: 0 for lang in word_lists("language")}
     for word in words(text):
-        for lang, markers in _markers().items():
+        for lang, markers in word_lists("language").items():
             if word in markers:
                 counts[lang] += 1
     best = max(counts, key=lambda lang: counts[lang])

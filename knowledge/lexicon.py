@@ -53,7 +53,25 @@ class Lexicon:
         starts = frozenset(key[0] for key in self.variants if len(key) > 1)
         object.__setattr__(self, "starts", starts)
 
-    @property
-    def concepts(self) -> frozenset[str]:
-        """Every canonical concept token."""
-        return frozenset(self.variants.values())
+    def spans(self, tokens: list[str]) -> list[tuple[int, int, str]]:
+        """Multi-word variants in ``tokens``, read left to right, longest first.
+
+        Each is ``(start, size, concept)``: "lupa kata sandi" -> ``[(1, 2, "password")]``.
+        """
+        found: list[tuple[int, int, str]] = []
+        if self.starts.isdisjoint(tokens):  # the usual case: nothing can start here
+            return found
+        i, count = 0, len(tokens)
+        while i < count:
+            if tokens[i] in self.starts:
+                for size in range(min(MAX_PHRASE, count - i), 1, -1):
+                    concept = self.variants.get(tuple(tokens[i : i + size]))
+                    if concept is not None:
+                        found.append((i, size, concept))
+                        i += size
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return found

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
 import snowballstemmer
-import yaml
 
-from knowledge.lexicon import MAX_PHRASE, Lexicon
-from knowledge.text import words
+from knowledge.lexicon import Lexicon
+from knowledge.text import word_lists, words
 
 MIN_STEM_LENGTH = 4  # shorter words are kept whole ("vpn", "dns", "pc")
 MAX_WORDS = 200  # words read from one text: matching time stays bounded for huge messages
@@ -38,8 +36,7 @@ class Word:
 @cache
 def stopwords() -> frozenset[str]:
     """Function words of every supported language (weighted low, not dropped)."""
-    raw = yaml.safe_load(resources.files("knowledge").joinpath("data/stopwords.yaml").read_text())
-    return frozenset(str(word) for vocabulary in raw.values() for word in vocabulary)
+    return frozenset().union(*word_lists("stopwords").values())
 
 
 class Normaliser:
@@ -54,27 +51,10 @@ class Normaliser:
     def words(self, text: str) -> list[Word]:
         """The words of ``text`` (at most :data:`MAX_WORDS`), mapped and stemmed."""
         tokens = words(text)[:MAX_WORDS]
-        plain, starts = self._plain, self.lexicon.starts
-        if starts.isdisjoint(tokens):  # no multi-word variant can start here: the fast path
-            return [plain.get(token) or self._plain_word(token) for token in tokens]
-        variants = self.lexicon.variants
-        result: list[Word] = []
-        i, count = 0, len(tokens)
-        while i < count:
-            token = tokens[i]
-            if token in starts:  # try the longest variant first: "kata sandi" -> password
-                for size in range(min(MAX_PHRASE, count - i), 1, -1):
-                    concept = variants.get(tuple(tokens[i : i + size]))
-                    if concept is not None:
-                        result.append(self._word(concept, True))
-                        i += size
-                        break
-                else:
-                    result.append(plain.get(token) or self._plain_word(token))
-                    i += 1
-                continue
-            result.append(plain.get(token) or self._plain_word(token))
-            i += 1
+        plain = self._plain
+        result = [plain.get(token) or self._plain_word(token) for token in tokens]
+        for start, size, concept in reversed(self.lexicon.spans(tokens)):
+            result[start : start + size] = [self._word(concept, True)]  # "kata sandi": one word
         return result
 
     def _plain_word(self, token: str) -> Word:

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from functools import cache
-from importlib import resources
 
-import yaml
+from knowledge.text import word_lists
 
 WHOLE_MESSAGE_KINDS = ("greeting", "thanks", "goodbye", "help")
 HELP_MARKERS = frozenset({"help", "do", "bantu", "dibantu", "membantu", "lakukan", "capabilities"})
-
-
-@cache
-def _kinds() -> dict[str, frozenset[str]]:
-    raw = yaml.safe_load(resources.files("knowledge").joinpath("data/smalltalk.yaml").read_text())
-    return {kind: frozenset(str(word) for word in vocabulary) for kind, vocabulary in raw.items()}
 
 
 def small_talk(words: list[str], *, it_words: Collection[str] = ()) -> str | None:
@@ -27,7 +19,7 @@ def small_talk(words: list[str], *, it_words: Collection[str] = ()) -> str | Non
     tokens = set(words)
     if not tokens:
         return None
-    kinds = _kinds()
+    kinds = word_lists("smalltalk")
     for kind in WHOLE_MESSAGE_KINDS:
         if tokens <= kinds[kind] and (kind != "help" or tokens & HELP_MARKERS):
             return kind

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from importlib import resources
+
+import yaml
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # For ASCII text (nearly all of it), one C-level pass: keep letters and digits, space the rest.
@@ -25,3 +29,12 @@ def words(text: str) -> list[str]:
     decomposed = unicodedata.normalize("NFKD", lowered)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", stripped).split()
+
+
+@cache
+def word_lists(name: str) -> dict[str, frozenset[str]]:
+    """A word-list data file, ``knowledge/data/<name>.yaml``: its lists by heading."""
+    raw = yaml.safe_load(resources.files("knowledge").joinpath(f"data/{name}.yaml").read_text())
+    return {
+        str(key): frozenset(str(word) for word in vocabulary) for key, vocabulary in raw.items()
+    }
