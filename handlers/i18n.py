@@ -6,7 +6,7 @@ import string
 from collections.abc import Mapping
 from importlib import resources
 
-import yaml
+from knowledge.text import load_yaml
 
 DEFAULT_LANG = "en"
 
@@ -24,7 +24,9 @@ class Catalogue:
         for entry in resources.files("handlers").joinpath("locales").iterdir():
             if entry.name.endswith(".yaml"):
                 lang = entry.name.removesuffix(".yaml")
-                texts[lang] = {str(k): str(v) for k, v in yaml.safe_load(entry.read_text()).items()}
+                texts[lang] = {
+                    str(k): str(v) for k, v in load_yaml(entry.read_text(encoding="utf-8")).items()
+                }
         return cls(texts)
 
     @property

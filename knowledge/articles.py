@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from knowledge.text import load_yaml
 from knowledge.vocab import ACTIONS, FACTS, LANGUAGES, TIERS, TOPICS
 
 FILE_NAME = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.md$")
@@ -152,7 +153,7 @@ def _front_matter(front: str, checker: _Checker) -> tuple[dict[str, Any] | None,
     """Load the YAML front matter and remember the file line of each top-level field."""
     try:
         node = yaml.compose(front, Loader=yaml.SafeLoader)
-        values = yaml.safe_load(front)
+        values = load_yaml(front)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2

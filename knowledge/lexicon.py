@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
-from knowledge.text import fold
+from knowledge.text import fold, load_yaml
 
 MAX_PHRASE = 3  # longest variant, in words
 
@@ -46,7 +44,7 @@ class Lexicon:
             if path is not None
             else resources.files("knowledge").joinpath("data/lexicon.yaml").read_text("utf-8")
         )
-        return cls.from_mapping(yaml.safe_load(source) or {})
+        return cls.from_mapping(load_yaml(source) or {})
 
     def __post_init__(self) -> None:
         # Only where a multi-word variant can start is a longer lookup worth it.

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from knowledge.base import KnowledgeBase
 from knowledge.matching import MatchResult
+from knowledge.text import load_yaml
 
 BUNDLED_CASES = Path(__file__).parent / "regression.yaml"
 NONE = "none"
@@ -35,7 +34,7 @@ class Outcome:
 
 def load_cases(path: Path = BUNDLED_CASES) -> list[Case]:
     """Read a regression file (a YAML list of cases)."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    raw = load_yaml(path.read_text(encoding="utf-8")) or []
     if not isinstance(raw, list):
         raise ValueError(f"{path}: expected a list of cases")
     cases = []

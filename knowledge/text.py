@@ -6,6 +6,7 @@ import re
 import unicodedata
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -31,10 +32,28 @@ def words(text: str) -> list[str]:
     return _NON_WORD.sub(" ", stripped).split()
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2 scalars: only ``true``/``false`` are booleans, so "on", "no", "off" stay words."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(source: str) -> Any:
+    """Parse a data or article file; a bare ``on``/``no``/``yes`` is a word, not a boolean."""
+    return yaml.load(source, Loader=_Yaml12Loader)
+
+
 @cache
 def word_lists(name: str) -> dict[str, frozenset[str]]:
     """A word-list data file, ``knowledge/data/<name>.yaml``: its lists by heading."""
-    raw = yaml.safe_load(resources.files("knowledge").joinpath(f"data/{name}.yaml").read_text())
+    raw = load_yaml(resources.files("knowledge").joinpath(f"data/{name}.yaml").read_text("utf-8"))
     return {
         str(key): frozenset(str(word) for word in vocabulary) for key, vocabulary in raw.items()
     }

@@ -7,7 +7,7 @@ import pytest
 from knowledge.index import Index
 from knowledge.lexicon import Lexicon
 from knowledge.normalise import Normaliser, word_forms
-from knowledge.text import fold, words
+from knowledge.text import fold, load_yaml, words
 
 LEXICON = Lexicon.load()
 
@@ -93,6 +93,13 @@ def test_short_words_numbers_and_codes_are_kept_whole(word: str) -> None:
 def test_stop_words_are_flagged_not_dropped(normaliser: Normaliser) -> None:
     flags = {word.text: word.stop for word in normaliser.words("my printer is not printing")}
     assert flags["my"] and flags["is"] and not flags["printer"]
+
+
+def test_words_yaml_would_read_as_booleans_stay_words(normaliser: Normaliser) -> None:
+    """YAML 1.1 reads a bare on/off/yes/no as a boolean; the data files must not."""
+    flags = {word.text: word.stop for word in normaliser.words("yes no on off spam")}
+    assert flags == {"yes": True, "no": True, "on": True, "off": True, "spam": False}
+    assert load_yaml("[on, off, yes, no, true]") == ["on", "off", "yes", "no", True]
 
 
 def test_the_index_reads_phrases_exactly_as_queries_are_read(normaliser: Normaliser) -> None:
