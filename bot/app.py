@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery import Courier
 from handlers import build_router
-from handlers.dispatcher import Dispatcher
+from handlers.desk import Desk
+from handlers.dispatcher import Dispatcher, Observer
 from handlers.i18n import Catalogue
+from handlers.messages import IncomingMessage
 from knowledge.articles import read_folder
 from knowledge.base import KnowledgeBase
 from knowledge.store import BUNDLED, count_articles, enabled_articles, save_articles
@@ -23,11 +26,17 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Garda:
-    """A running Garda: its database and its dispatcher."""
+    """A running Garda: its database, its dispatcher, and the way out to every platform."""
 
     engine: AsyncEngine
     sessions: SessionFactory
     dispatcher: Dispatcher
+    courier: Courier = field(default_factory=Courier)
+
+    async def receive(self, message: IncomingMessage) -> None:
+        """Handle a message from any adapter and deliver what Garda answers."""
+        replies = await self.dispatcher.handle(message)
+        await self.courier.deliver(message, replies)
 
 
 async def prepare_database(url: str) -> tuple[AsyncEngine, SessionFactory]:
@@ -59,14 +68,21 @@ async def open_database(url: str) -> AsyncIterator[SessionFactory]:
 
 
 @asynccontextmanager
-async def open_garda(database_url: str) -> AsyncIterator[Garda]:
+async def open_garda(
+    database_url: str, *, desk: Desk | None = None, observer: Observer | None = None
+) -> AsyncIterator[Garda]:
     """Start Garda on ``database_url`` and close its connections afterwards."""
     engine, sessions = await prepare_database(database_url)
     try:
         async with sessions() as session:
             kb = KnowledgeBase(await enabled_articles(session))
         dispatcher = Dispatcher(
-            sessions=sessions, kb=kb, catalogue=Catalogue.load(), router=build_router()
+            sessions=sessions,
+            kb=kb,
+            catalogue=Catalogue.load(),
+            router=build_router(),
+            desk=desk,
+            observer=observer,
         )
         yield Garda(engine, sessions, dispatcher)
     finally:

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="GARDA_SLACK_API_URL")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org", alias="GARDA_TELEGRAM_API_URL"
+    )
+    public_url: str | None = Field(default=None, alias="GARDA_PUBLIC_URL")  # for setWebhook
+    port: int = Field(default=8000, alias="PORT", ge=1, le=65535)
     admins: UserKeys = Field(default=(), alias="GARDA_ADMINS")
     agents_l1: UserKeys = Field(default=(), alias="GARDA_AGENTS_L1")
     agents_l2: UserKeys = Field(default=(), alias="GARDA_AGENTS_L2")
@@ -49,6 +55,23 @@ class Settings(BaseSettings):
         if value is not None and ":" not in value:
             raise ValueError(f"{value!r} is not an address like slack:C0123 or telegram:-100123")
         return value
+
+    @field_validator("slack_api_url", "telegram_api_url", "public_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack is on when its bot token is set (Socket Mode or HTTP needs one more secret)."""
+        return self.slack_bot_token is not None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Telegram is on when its bot token is set."""
+        return self.telegram_bot_token is not None
 
     @field_validator("database_url")
     @classmethod

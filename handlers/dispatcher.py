@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.desk import Desk
 from handlers.errors import UserFacingError
 from handlers.i18n import DEFAULT_LANG, Catalogue
 from handlers.locks import KeyedLocks
@@ -23,6 +25,8 @@ from models.tables import utcnow
 
 logger = logging.getLogger(__name__)
 
+Observer = Callable[[str, str], None]  # (kind, value): "decision", "answer"; never raises
+
 
 class Dispatcher:
     """Handles each message in its own transaction, one message per user at a time.
@@ -32,12 +36,21 @@ class Dispatcher:
     """
 
     def __init__(
-        self, *, sessions: SessionFactory, kb: KnowledgeBase, catalogue: Catalogue, router: Router
+        self,
+        *,
+        sessions: SessionFactory,
+        kb: KnowledgeBase,
+        catalogue: Catalogue,
+        router: Router,
+        desk: Desk | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.sessions = sessions
         self.kb = kb
         self.catalogue = catalogue
         self.router = router
+        self.desk = desk or Desk()
+        self.observer = observer
         self._locks = KeyedLocks()
         self._help = tuple(
             (command.name, command.help)
@@ -60,6 +73,7 @@ class Dispatcher:
                     lang = turn.lang
                     await self.router.dispatch(turn)
                     self._save(turn)
+                self._report(turn.notes)
                 return turn.replies
             except UserFacingError as error:
                 return [Reply(self.catalogue.text(lang, error.key, **error.params))]
@@ -67,12 +81,18 @@ class Dispatcher:
                 logger.exception("failed to handle a message from %s", message.user_key)
                 return [Reply(self.catalogue.text(lang, "error.unexpected"))]
 
+    def _report(self, notes: list[tuple[str, str]]) -> None:
+        if self.observer is not None:
+            for kind, value in notes:
+                self.observer(kind, value)
+
     async def _start_turn(self, session: AsyncSession, message: IncomingMessage) -> Turn:
         person = await person_for(
             session,
             platform=message.platform,
             external_id=message.user_id,
             display_name=message.display_name,
+            email=message.email,
         )
         assert person.id is not None
         conversation = await lock_conversation(
@@ -90,6 +110,7 @@ class Dispatcher:
             state=_known_state(conversation.state),
             data=dict(conversation.data or {}),
             commands=self._help,
+            desk=self.desk,
         )
         turn.lang = self._language(turn)
         if truncated:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,15 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One field of a form that platforms with dialogs (Slack modals) can show at once."""
+
+    name: str
+    label: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     """A message or button press from a user, translated by an adapter."""
 
@@ -38,6 +48,8 @@ class IncomingMessage:
     display_name: str = ""
     choice: str | None = None  # the choice id of a pressed button
     event_key: str | None = None  # platform event id, for de-duplicating retries
+    email: str | None = None  # the address the platform verified for this user, if any
+    fields: Mapping[str, str] = field(default_factory=dict, compare=False)  # a submitted form
     raw: Any = field(default=None, compare=False, repr=False)  # for debugging only
 
     @property
@@ -54,3 +66,4 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     to: Address | None = None  # None: answer where the message came from
     private: bool = False
+    form: tuple[FormField, ...] = ()  # the same questions as one form, where a platform can

@@ -8,6 +8,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.desk import Desk
 from handlers.i18n import Catalogue
 from handlers.messages import Choice, IncomingMessage, Reply
 from handlers.states import State
@@ -54,10 +55,16 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     rejected: str | None = None  # why the last chosen() found no choice
     commands: tuple[tuple[str, str], ...] = ()  # (name, help text) of every visible command
+    desk: Desk = field(default_factory=Desk)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) for metrics
 
     def t(self, key: str, /, **params: object) -> str:
         """The catalogue text for ``key`` in the user's language."""
         return self.catalogue.text(self.lang, key, **params)
+
+    def note(self, kind: str, value: str) -> None:
+        """Record something worth counting (a decision, a ticket); reported after commit."""
+        self.notes.append((kind, value))
 
     def say(self, key: str, /, **params: object) -> None:
         """Reply with the catalogue text for ``key``."""

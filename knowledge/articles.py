@@ -18,6 +18,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FIELDS = ("id", "lang", "title", "topic", "symptoms", "keywords", "action", "needs", "tier")
 SHARED_FIELDS = ("topic", "action", "needs", "tier")  # equal in every language of an article
 MAX_FILE_BYTES = 256 * 1024
+MAX_ID = 48  # a button's data carries "article:<id>", and Telegram allows 64 bytes
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def _parse(text: str, checker: _Checker) -> ArticleDoc | None:
     article_id = _string(values, "id", checker, line_of("id"))
     if article_id and not SLUG.match(article_id):
         checker.fail(line_of("id"), "id", "use lowercase letters, digits and single '-'")
+    elif len(article_id or "") > MAX_ID:
+        checker.fail(line_of("id"), "id", f"at most {MAX_ID} characters")
     lang = _string(values, "lang", checker, line_of("lang"))
     if lang and lang not in LANGUAGES:
         checker.fail(line_of("lang"), "lang", f"{lang!r} is not one of {', '.join(LANGUAGES)}")

@@ -25,9 +25,18 @@ async def mark_processed(session: AsyncSession, *, key: str) -> bool:
 
 
 async def person_for(
-    session: AsyncSession, *, platform: str, external_id: str, display_name: str = ""
+    session: AsyncSession,
+    *,
+    platform: str,
+    external_id: str,
+    display_name: str = "",
+    email: str | None = None,
 ) -> Person:
-    """The person behind a platform account, created on first contact."""
+    """The person behind a platform account, created on first contact.
+
+    ``email`` is one the platform has verified (a Slack profile's); it is recorded the first
+    time, never overwritten by a later, different claim.
+    """
     statement = (
         select(Person)
         .join(Identity, col(Identity.person_id) == col(Person.id))
@@ -35,7 +44,7 @@ async def person_for(
     )
     person = (await session.exec(statement)).first()
     if person is None:
-        person = Person(display_name=display_name or external_id)
+        person = Person(display_name=display_name or external_id, email=email and email.casefold())
         session.add(person)
         await session.flush()
         assert person.id is not None
@@ -43,6 +52,8 @@ async def person_for(
         await session.flush()
     elif display_name and person.display_name != display_name:
         person.display_name = display_name
+    if email and not person.email:
+        person.email = email.casefold()
     return person
 
 

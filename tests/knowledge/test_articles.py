@@ -377,3 +377,11 @@ def test_read_folder_checks_languages_agree(tmp_path: Path) -> None:
 
     problems = [(p.path, p.line, p.field) for p in caught.value.problems]
     assert problems == [(str(tmp_path / "password-reset.id.md"), 1, "tier")]
+
+
+def test_an_id_too_long_for_a_button_is_reported(tmp_path: Path) -> None:
+    long_id = "-".join(["password"] * 6)  # 53 characters: "article:<id>" would pass 64 bytes
+    text = article_text(id=long_id)
+    path = write(tmp_path, f"{long_id}.en.md", text)
+
+    assert problems(path) == [(str(path), line_of(text, "id:"), "id")]

@@ -1,0 +1,68 @@
+"""Replies on their way out: each to the platform it is addressed to.
+
+A reply without a destination answers where the message came from; one marked private goes
+to the user's own private chat; one addressed elsewhere (a support channel on another
+platform, say) goes through that platform's sender.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from handlers.messages import Address, IncomingMessage, Reply
+
+logger = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    """One platform's way of saying things; implemented by each adapter."""
+
+    platform: str
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Post ``reply`` in a chat (a thread of it, if the address has one)."""
+
+    async def send_private(self, user_id: str, reply: Reply) -> None:
+        """Post ``reply`` in the private chat with ``user_id``."""
+
+
+class DeliveryError(Exception):
+    """A reply could not be delivered (after the sender's own retries)."""
+
+
+class Courier:
+    """Routes replies to the right platform's sender."""
+
+    def __init__(self, senders: Sequence[Sender] = ()) -> None:
+        self.senders: dict[str, Sender] = {}
+        for sender in senders:
+            self.add(sender)
+
+    def add(self, sender: Sender) -> None:
+        """Deliver ``sender.platform``'s replies through ``sender``."""
+        self.senders[sender.platform] = sender
+
+    async def deliver(self, message: IncomingMessage, replies: Sequence[Reply]) -> None:
+        """Send every reply to ``message``, in order; a failed one never stops the others."""
+        for reply in replies:
+            try:
+                await self.send(message, reply)
+            except DeliveryError as error:
+                logger.error("could not deliver a reply to %s: %s", message.user_key, error)
+
+    async def send(self, message: IncomingMessage, reply: Reply) -> None:
+        """Send one reply to ``message`` where it belongs."""
+        if reply.to is not None:
+            await self._sender(reply.to.platform).send(reply.to, reply)
+        elif reply.private or message.origin is None:
+            await self._sender(message.platform).send_private(message.user_id, reply)
+        else:
+            await self._sender(message.platform).send(message.origin, reply)
+
+    def _sender(self, platform: str) -> Sender:
+        sender = self.senders.get(platform)
+        if sender is None:
+            raise DeliveryError(f"{platform} is not connected in this process")
+        return sender

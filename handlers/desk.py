@@ -1,0 +1,33 @@
+"""How the support desk is set up: where each tier's channel is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from handlers.messages import Address
+
+LANG = "en"  # support channels are written to in this language
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The support channels by tier (a Slack channel, a Telegram group or forum topic)."""
+
+    channels: Mapping[int, Address] = field(default_factory=dict)
+
+    def channel_for(self, tier: int) -> Address | None:
+        """Where tickets of ``tier`` are announced: its own channel, else the nearest lower."""
+        for level in range(tier, 0, -1):
+            if level in self.channels:
+                return self.channels[level]
+        return None
+
+
+def parse_address(text: str) -> Address:
+    """``slack:C0123``, ``telegram:-100123`` or ``telegram:-100123/7`` (a forum topic)."""
+    platform, _, rest = text.strip().partition(":")
+    chat, _, thread = rest.partition("/")
+    if not platform or not chat:
+        raise ValueError(f"{text!r} is not an address like slack:C0123 or telegram:-100123")
+    return Address(platform, chat, thread or None)
