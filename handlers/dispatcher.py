@@ -16,11 +16,12 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.router import Router, parse_command
 from handlers.states import State
 from handlers.text import clean_text
+from handlers.tickets import status_text
 from handlers.turn import Turn
 from knowledge.base import KnowledgeBase
 from knowledge.language import detect_language
 from models.db import SessionFactory
-from models.queries import lock_conversation, mark_processed, person_for
+from models.queries import find_person, lock_conversation, mark_processed, person_for
 from models.tables import utcnow
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,19 @@ class Dispatcher:
             except Exception:  # the one boundary: anything unexpected is a bug, rolled back
                 logger.exception("failed to handle a message from %s", message.user_key)
                 return [Reply(self.catalogue.text(lang, "error.unexpected"))]
+
+    async def overview(self, *, platform: str, user_id: str) -> str:
+        """Someone's tickets in their language, read without touching their conversation."""
+        async with self.sessions() as session:
+            person = await find_person(session, platform=platform, external_id=user_id)
+            lang = (person.lang if person else None) or DEFAULT_LANG
+
+            def t(key: str, /, **params: object) -> str:
+                return self.catalogue.text(lang, key, **params)
+
+            if person is None or person.id is None:
+                return t("status.none")
+            return await status_text(session, person_id=person.id, t=t)
 
     def _report(self, notes: list[tuple[str, str]]) -> None:
         if self.observer is not None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from handlers.errors import UserFacingError
 from handlers.priority import priority
 from handlers.router import Routes
@@ -12,6 +16,8 @@ from models.queries import create_ticket, ticket_events, tickets_of
 from models.tables import Ticket
 
 routes = Routes()
+
+Texts = Callable[..., str]  # a catalogue lookup in one language: t(key, **params)
 
 SUBJECT_LIMIT = 80
 DEFAULT_TIER = 2
@@ -69,22 +75,26 @@ def _tried(turn: Turn) -> list[dict[str, object]]:
 async def status(turn: Turn) -> State | None:
     """/status — list your tickets and where each one stands."""
     assert turn.person.id is not None
-    tickets = await tickets_of(turn.session, person_id=turn.person.id)
+    turn.say_text(await status_text(turn.session, person_id=turn.person.id, t=turn.t))
+    return None
+
+
+async def status_text(session: AsyncSession, *, person_id: int, t: Texts) -> str:
+    """Someone's tickets, one line each (what /status and Slack's App Home show)."""
+    tickets = await tickets_of(session, person_id=person_id)
     if not tickets:
-        turn.say("status.none")
-        return None
+        return t("status.none")
     lines = [
-        turn.t(
+        t(
             "status.line",
             number=ticket.id,
             subject=ticket.subject,
-            status=turn.t(f"ticket.status.{ticket.status}"),
+            status=t(f"ticket.status.{ticket.status}"),
             priority=ticket.priority,
         )
         for ticket in tickets
     ]
-    turn.say_text(turn.t("status.header") + "\n" + "\n".join(lines))
-    return None
+    return t("status.header") + "\n" + "\n".join(lines)
 
 
 @routes.command("ticket")

@@ -24,6 +24,16 @@ async def mark_processed(session: AsyncSession, *, key: str) -> bool:
     return True
 
 
+async def find_person(session: AsyncSession, *, platform: str, external_id: str) -> Person | None:
+    """The person behind a platform account, if Garda has met them."""
+    statement = (
+        select(Person)
+        .join(Identity, col(Identity.person_id) == col(Person.id))
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+    )
+    return (await session.exec(statement)).first()
+
+
 async def person_for(
     session: AsyncSession,
     *,
@@ -37,12 +47,7 @@ async def person_for(
     ``email`` is one the platform has verified (a Slack profile's); it is recorded the first
     time, never overwritten by a later, different claim.
     """
-    statement = (
-        select(Person)
-        .join(Identity, col(Identity.person_id) == col(Person.id))
-        .where(Identity.platform == platform, Identity.external_id == external_id)
-    )
-    person = (await session.exec(statement)).first()
+    person = await find_person(session, platform=platform, external_id=external_id)
     if person is None:
         person = Person(display_name=display_name or external_id, email=email and email.casefold())
         session.add(person)
