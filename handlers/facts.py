@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from handlers.messages import FormField
 from handlers.priority import LEVELS
 from handlers.router import Routes
 from handlers.states import State
@@ -41,7 +42,12 @@ def ask_next_fact(turn: Turn) -> State:
             [turn.option(f"impact:{level}", f"choice.impact.{level}") for level in LEVELS],
         )
         return State.IMPACT
-    turn.ask(turn.t(f"fact.{missing[0]}.ask"), [turn.option(SKIP, "choice.skip")])
+    # Platforms with dialogs (Slack) can offer every missing fact as one form instead.
+    form = tuple(
+        FormField(name, turn.t(f"fact.{name}.label"), turn.t(f"fact.{name}.ask"))
+        for name in missing
+    )
+    turn.ask(turn.t(f"fact.{missing[0]}.ask"), [turn.option(SKIP, "choice.skip")], form=form)
     return State.FACTS
 
 
@@ -51,6 +57,8 @@ async def collect_fact(turn: Turn) -> State | None:
     missing: list[str] = turn.data.get("missing") or []
     if not missing:
         return ask_next_fact(turn)
+    if turn.message.fields:
+        return collect_form(turn, missing)
     name = missing[0]
     chosen = turn.chosen()
     if chosen is None and turn.rejected == "stale":
@@ -67,6 +75,23 @@ async def collect_fact(turn: Turn) -> State | None:
         turn.data["facts"][name] = value
     turn.clear_pending()
     turn.data["missing"] = missing[1:]
+    return ask_next_fact(turn)
+
+
+def collect_form(turn: Turn, missing: list[str]) -> State:
+    """A submitted form: keep every valid answer, ask again only for the rest."""
+    fields = turn.message.fields
+    still_missing = []
+    for name in missing:
+        value = check_fact(name, fields.get(name, ""))
+        if value is None:
+            if fields.get(name, "").strip():
+                turn.say(f"fact.{name}.invalid")
+            still_missing.append(name)
+        else:
+            turn.data["facts"][name] = value
+    turn.clear_pending()
+    turn.data["missing"] = still_missing
     return ask_next_fact(turn)
 
 

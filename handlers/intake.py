@@ -23,6 +23,7 @@ async def describe_problem(turn: Turn) -> State:
         turn.say("intake.no_words" if turn.text else "intake.empty")
         return State.DESCRIBE
     result = turn.kb.match(turn.text)
+    turn.note("decision", result.small_talk or result.decision.value)
     if result.small_talk == "greeting":
         turn.say("intake.greeting", name=turn.person.display_name)
         return State.DESCRIBE

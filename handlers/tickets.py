@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.desk import LANG as DESK_LANG
 from handlers.errors import UserFacingError
+from handlers.messages import Reply
 from handlers.priority import priority
 from handlers.router import Routes
 from handlers.states import State
@@ -20,6 +22,7 @@ routes = Routes()
 Texts = Callable[..., str]  # a catalogue lookup in one language: t(key, **params)
 
 SUBJECT_LIMIT = 80
+ANNOUNCED_DESCRIPTION = 600  # characters of the user's description in the channel post
 DEFAULT_TIER = 2
 
 
@@ -51,6 +54,8 @@ async def open_ticket(turn: Turn, *, impact: str, urgency: str) -> Ticket:
         actor=turn.message.user_key,
         detail={"articles_tried": _tried(turn), "problem": problem},
     )
+    turn.note("ticket", rank)
+    announce(turn, ticket)
     turn.say(
         "ticket.opened",
         number=ticket.id,
@@ -61,6 +66,33 @@ async def open_ticket(turn: Turn, *, impact: str, urgency: str) -> Ticket:
         target=turn.t(f"priority.{rank}.target"),
     )
     return ticket
+
+
+def announce(turn: Turn, ticket: Ticket) -> None:
+    """Post the new ticket in its tier's support channel, if one is configured."""
+    channel = turn.desk.channel_for(ticket.tier)
+    if channel is None:
+        return
+
+    def t(key: str, /, **params: object) -> str:
+        return turn.catalogue.text(DESK_LANG, key, **params)
+
+    facts = "\n".join(
+        f"  • {t(f'fact.{name}.label')}: {value}" for name, value in ticket.facts.items()
+    )
+    text = t(
+        "ticket.announce",
+        number=ticket.id,
+        subject=ticket.subject,
+        priority=ticket.priority,
+        priority_name=t(f"priority.{ticket.priority}"),
+        tier=ticket.tier,
+        requester=turn.person.display_name,
+        user=turn.message.user_key,
+        description=shorten(ticket.description, ANNOUNCED_DESCRIPTION) or "-",
+        facts=facts or t("ticket.no_facts"),
+    )
+    turn.replies.append(Reply(text, to=channel))
 
 
 def _tried(turn: Turn) -> list[dict[str, object]]:

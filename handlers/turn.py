@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.desk import Desk
 from handlers.i18n import Catalogue
-from handlers.messages import Choice, IncomingMessage, Reply
+from handlers.messages import Choice, FormField, IncomingMessage, Reply
 from handlers.states import State
 from knowledge.base import KnowledgeBase
 from knowledge.text import fold
@@ -78,9 +78,10 @@ class Turn:
         """An option labelled from the catalogue, selectable by its label in any language."""
         return Option(choice_id, self.t(key), tuple(self.catalogue.all_texts(key)))
 
-    def ask(self, text: str, options: list[Option]) -> None:
+    def ask(self, text: str, options: list[Option], *, form: tuple[FormField, ...] = ()) -> None:
         """Reply with ``text`` and ``options``, and remember them as the pending question."""
-        self.replies.append(Reply(text, tuple(option.as_choice() for option in options)))
+        choices = tuple(option.as_choice() for option in options)
+        self.replies.append(Reply(text, choices, form=form))
         self.data["pending"] = {
             "text": text,
             "options": [[o.id, o.label, list(o.aliases)] for o in options],

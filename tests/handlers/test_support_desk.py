@@ -1,0 +1,113 @@
+"""What the engine tells the support desk: announcements, forms, verified emails, counts."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.app import Garda, open_garda
+from handlers.desk import Desk, parse_address
+from handlers.messages import Address
+from models.tables import Person, Ticket
+from tests.helpers import Chat
+
+L2 = Address("slack", "C0L2")
+L3 = Address("telegram", "-100123", "7")
+DeskGarda = tuple[Garda, list[tuple[str, str]]]
+
+
+@pytest.fixture
+async def desk_garda(seeded_template: Path, tmp_path: Path) -> AsyncIterator[DeskGarda]:
+    """Garda with support channels for L2 and L3, counting what it observes."""
+    path = tmp_path / "garda.db"
+    shutil.copyfile(seeded_template, path)
+    seen: list[tuple[str, str]] = []
+    desk = Desk({2: L2, 3: L3})
+    url = f"sqlite+aiosqlite:///{path}"
+    async with open_garda(url, desk=desk, observer=lambda k, v: seen.append((k, v))) as garda:
+        yield garda, seen
+
+
+async def test_a_new_ticket_is_announced_in_its_tiers_channel(desk_garda: DeskGarda) -> None:
+    garda, _ = desk_garda
+    chat = Chat(garda.dispatcher, user="ana", platform="telegram")
+    await chat.say("my printer is not printing")
+    await chat.press("human")
+    await chat.say("Printer 3F-East")
+    await chat.press("skip")
+    await chat.press("impact:medium")
+    await chat.press("urgency:high")
+
+    to_requester = [reply for reply in chat.replies if reply.to is None]
+    announced = [reply for reply in chat.replies if reply.to is not None]
+    assert "ticket #1" in to_requester[0].text
+    assert [reply.to for reply in announced] == [L2]  # printers are Level 2
+    post = announced[0].text
+    assert post.startswith("New ticket #1: ")
+    assert "Ana (telegram:ana)" in post
+    assert "my printer is not printing" in post
+    assert "Printer: Printer 3F-East" in post
+
+
+async def test_without_support_channels_nothing_is_announced(garda: Garda) -> None:
+    chat = Chat(garda.dispatcher)
+    await chat.say("qwertyuiop zxcvbnm")  # matches nothing: straight to a ticket
+    await chat.press("impact:low")
+    await chat.press("urgency:low")
+    assert "ticket #1" in chat.text
+    assert all(reply.to is None for reply in chat.replies)
+
+
+def test_a_tier_without_a_channel_uses_the_nearest_lower_one() -> None:
+    desk = Desk({2: L2})
+    assert desk.channel_for(3) == L2
+    assert desk.channel_for(1) is None
+    assert parse_address("telegram:-100123/7") == L3
+    with pytest.raises(ValueError, match="not an address"):
+        parse_address("C0123")
+
+
+async def test_the_facts_come_as_a_form_too_and_a_submitted_form_is_checked(
+    desk_garda: DeskGarda,
+) -> None:
+    garda, _ = desk_garda
+    chat = Chat(garda.dispatcher)
+    await chat.say("I forgot my password")
+    await chat.press("not_solved")
+    question = chat.replies[-1]
+    assert [field.name for field in question.form] == ["email"]
+    assert question.form[0].label == "Email"
+
+    answer = await chat.say("", fields={"email": "not an address"})
+    assert "doesn't look like an email" in answer
+    assert "work email" in answer  # asked again, one at a time
+
+    assert "Who is affected" in await chat.say("", fields={"email": "Ana@Example.com"})
+
+
+async def test_a_platform_verified_email_is_kept_and_never_asked_for(garda: Garda) -> None:
+    chat = Chat(garda.dispatcher, platform="slack")
+    await chat.say("I forgot my password", email="Ana@Example.com")
+    assert "Who is affected" in await chat.press("not_solved")  # email already known
+    await chat.press("impact:low")
+    await chat.press("urgency:low")
+
+    async with garda.sessions() as session:
+        person = (await session.exec(select(Person))).one()
+        ticket = (await session.exec(select(Ticket))).one()
+    assert person.email == "ana@example.com"
+    assert ticket.facts == {"email": "ana@example.com"}
+
+
+async def test_decisions_and_tickets_are_reported_for_metrics(desk_garda: DeskGarda) -> None:
+    garda, seen = desk_garda
+    chat = Chat(garda.dispatcher)
+    await chat.say("hello")
+    await chat.say("qwertyuiop zxcvbnm")
+    await chat.press("impact:high")
+    await chat.press("urgency:high")
+    assert seen == [("decision", "greeting"), ("decision", "escalate"), ("ticket", "P1")]
