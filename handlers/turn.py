@@ -70,6 +70,10 @@ class Turn:
         """Reply with the catalogue text for ``key``."""
         self.replies.append(Reply(self.t(key, **params)))
 
+    def say_private(self, key: str, /, **params: object) -> None:
+        """Reply only in the user's private chat (codes and other secrets)."""
+        self.replies.append(Reply(self.t(key, **params), private=True))
+
     def say_text(self, text: str) -> None:
         """Reply with text that is already in the user's language (e.g. an article)."""
         self.replies.append(Reply(text))

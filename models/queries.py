@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Conversation, Identity, Person, ProcessedEvent, Ticket, TicketEvent
+from models.tables import (
+    Conversation,
+    Identity,
+    LinkCode,
+    Person,
+    ProcessedEvent,
+    Ticket,
+    TicketEvent,
+)
 
 
 async def mark_processed(session: AsyncSession, *, key: str) -> bool:
@@ -113,3 +123,42 @@ async def ticket_events(session: AsyncSession, *, ticket_id: int) -> Sequence[Ti
         select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
     )
     return (await session.exec(statement)).all()
+
+
+async def save_link_code(
+    session: AsyncSession, *, person_id: int, code_hash: str, expires_at: datetime
+) -> None:
+    """Store a new link code for ``person_id``, replacing any earlier one of theirs."""
+    await session.exec(delete(LinkCode).where(col(LinkCode.person_id) == person_id))
+    session.add(LinkCode(code_hash=code_hash, person_id=person_id, expires_at=expires_at))
+    await session.flush()
+
+
+async def redeem_link_code(session: AsyncSession, *, code_hash: str, now: datetime) -> int | None:
+    """The person a valid code belongs to; the code is used up (expired ones are swept)."""
+    await session.exec(delete(LinkCode).where(col(LinkCode.expires_at) < now))
+    code = await session.get(LinkCode, code_hash, with_for_update=True)
+    if code is None:
+        return None
+    await session.delete(code)
+    await session.flush()
+    return code.person_id
+
+
+async def merge_people(session: AsyncSession, *, source: Person, target: Person) -> None:
+    """Make ``source``'s accounts, conversations and tickets ``target``'s; drop ``source``."""
+    for table, column in (
+        (Identity, Identity.person_id),
+        (Conversation, Conversation.person_id),
+        (Ticket, Ticket.requester_id),
+        (LinkCode, LinkCode.person_id),
+    ):
+        await session.exec(
+            update(table).where(col(column) == source.id).values({column.key: target.id})  # type: ignore[attr-defined]
+        )
+    target.email = target.email or source.email
+    target.lang = target.lang or source.lang
+    session.add(target)
+    await session.flush()
+    await session.delete(source)
+    await session.flush()

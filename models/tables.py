@@ -56,6 +56,18 @@ class Identity(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+class LinkCode(SQLModel, table=True):
+    """A one-time code that joins another platform account to a person (``/link``).
+
+    Only a hash of the code is stored: whoever reads the table cannot use it.
+    """
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = _timestamp()
+
+
 class Conversation(SQLModel, table=True):
     """The persisted state of one user's conversation; its row is the per-user lock."""
 

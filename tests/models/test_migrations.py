@@ -29,6 +29,7 @@ TABLES = {
     "articlerevision",
     "conversation",
     "identity",
+    "linkcode",
     "person",
     "processedevent",
     "ticket",
