@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config import Settings
 from bot.delivery import Courier
+from bot.metrics import Metrics
 from handlers import build_router
-from handlers.desk import Desk
+from handlers.desk import Desk, parse_address
 from handlers.dispatcher import Dispatcher, Observer
 from handlers.i18n import Catalogue
 from handlers.messages import IncomingMessage
@@ -32,11 +35,24 @@ class Garda:
     sessions: SessionFactory
     dispatcher: Dispatcher
     courier: Courier = field(default_factory=Courier)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def receive(self, message: IncomingMessage) -> None:
         """Handle a message from any adapter and deliver what Garda answers."""
+        started = time.perf_counter()
         replies = await self.dispatcher.handle(message)
         await self.courier.deliver(message, replies)
+        self.metrics.message_handled(message.platform, time.perf_counter() - started)
+
+
+def desk_from(settings: Settings) -> Desk:
+    """The support channels named by ``GARDA_ESCALATE_L2`` / ``GARDA_ESCALATE_L3``."""
+    channels = {
+        tier: parse_address(value)
+        for tier, value in ((2, settings.escalate_l2), (3, settings.escalate_l3))
+        if value
+    }
+    return Desk(channels)
 
 
 async def prepare_database(url: str) -> tuple[AsyncEngine, SessionFactory]:
@@ -73,6 +89,13 @@ async def open_garda(
 ) -> AsyncIterator[Garda]:
     """Start Garda on ``database_url`` and close its connections afterwards."""
     engine, sessions = await prepare_database(database_url)
+    metrics = Metrics()
+
+    def observe(kind: str, value: str) -> None:
+        metrics.observe(kind, value)
+        if observer is not None:
+            observer(kind, value)
+
     try:
         async with sessions() as session:
             kb = KnowledgeBase(await enabled_articles(session))
@@ -82,8 +105,8 @@ async def open_garda(
             catalogue=Catalogue.load(),
             router=build_router(),
             desk=desk,
-            observer=observer,
+            observer=observe,
         )
-        yield Garda(engine, sessions, dispatcher)
+        yield Garda(engine, sessions, dispatcher, metrics=metrics)
     finally:
         await engine.dispose()

@@ -7,6 +7,9 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.desk import parse_address
+
+PLATFORMS = ("slack", "telegram", "console")
 Backend = Literal["builtin", "ldap", "fail2ban", "webhook"]
 UserKeys = Annotated[tuple[str, ...], NoDecode]
 
@@ -52,8 +55,10 @@ class Settings(BaseSettings):
     @field_validator("escalate_l2", "escalate_l3")
     @classmethod
     def _check_address(cls, value: str | None) -> str | None:
-        if value is not None and ":" not in value:
-            raise ValueError(f"{value!r} is not an address like slack:C0123 or telegram:-100123")
+        if value is not None:
+            address = parse_address(value)  # raises ValueError with the reason
+            if address.platform not in PLATFORMS:
+                raise ValueError(f"{value!r}: the platform must be one of {', '.join(PLATFORMS)}")
         return value
 
     @field_validator("slack_api_url", "telegram_api_url", "public_url")

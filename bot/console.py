@@ -6,17 +6,23 @@ import asyncio
 import sys
 from typing import TextIO
 
-from handlers.dispatcher import Dispatcher
+from bot.app import Garda
 from handlers.messages import Address, IncomingMessage, Reply
 
 PLATFORM = "console"
 
 
 class ConsoleAdapter:
-    """Reads lines from a stream, prints replies; choices are numbered."""
+    """Reads lines from a stream, prints replies; choices are numbered.
 
-    def __init__(self, dispatcher: Dispatcher, *, user: str, stdin: TextIO, stdout: TextIO) -> None:
-        self.dispatcher = dispatcher
+    It is also the console's sender, so replies reach it the way they reach Slack or Telegram.
+    """
+
+    platform = PLATFORM
+
+    def __init__(self, garda: Garda, *, user: str, stdin: TextIO, stdout: TextIO) -> None:
+        self.garda = garda
+        garda.courier.add(self)
         self.user = user
         self.stdin = stdin
         self.stdout = stdout
@@ -24,7 +30,7 @@ class ConsoleAdapter:
 
     async def run(self) -> None:
         """Converse until end of input."""
-        catalogue = self.dispatcher.catalogue
+        catalogue = self.garda.dispatcher.catalogue
         self.stdout.write(catalogue.text("en", "console.banner", user=self.user) + "\n\n")
         while True:
             if self.interactive:
@@ -35,8 +41,7 @@ class ConsoleAdapter:
                 break
             if not self.interactive:  # echo scripted input so the transcript reads as a chat
                 self.stdout.write(f"{self.user}> {line.rstrip()}\n")
-            for reply in await self.dispatcher.handle(self.message(line.rstrip("\n"))):
-                self.show(reply)
+            await self.garda.receive(self.message(line.rstrip("\n")))
             self.stdout.flush()
 
     def message(self, text: str) -> IncomingMessage:
@@ -49,9 +54,18 @@ class ConsoleAdapter:
             display_name=self.user,
         )
 
-    def show(self, reply: Reply) -> None:
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Print a reply; one meant for a chat other than this terminal says where it goes."""
+        self.show(reply, to=None if address.chat_id == self.user else address)
+
+    async def send_private(self, user_id: str, reply: Reply) -> None:
+        """The terminal is the user's private chat."""
+        self.show(reply)
+
+    def show(self, reply: Reply, *, to: Address | None = None) -> None:
         """Print one reply, its choices numbered."""
-        self.stdout.write(f"garda: {reply.text}\n")
+        where = f" (to {to})" if to is not None else ""
+        self.stdout.write(f"garda{where}: {reply.text}\n")
         for number, choice in enumerate(reply.choices, start=1):
             self.stdout.write(f"   {number}. {choice.label}\n")
         self.stdout.write("\n")

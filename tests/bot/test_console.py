@@ -18,7 +18,7 @@ GARDA = [sys.executable, "-m", "bot"]
 
 async def transcript(garda: Garda, script: str, *, user: str = "ana") -> str:
     out = io.StringIO()
-    adapter = ConsoleAdapter(garda.dispatcher, user=user, stdin=io.StringIO(script), stdout=out)
+    adapter = ConsoleAdapter(garda, user=user, stdin=io.StringIO(script), stdout=out)
     await adapter.run()
     return out.getvalue()
 
