@@ -81,12 +81,51 @@ def chat(
 
     async def converse() -> None:
         async with open_garda(settings.database_url) as garda:
-            await ConsoleAdapter(garda.dispatcher, user=user, stdin=stdin, stdout=stdout).run()
+            await ConsoleAdapter(garda, user=user, stdin=stdin, stdout=stdout).run()
 
     try:
         _run(converse())
     except KeyboardInterrupt:
         typer.echo("")
+
+
+@app.command()
+def run() -> None:
+    """Worker: Slack Socket Mode and/or Telegram long polling, as configured."""
+    # Imported here: the platform SDKs take a while to load, and chat or kb never need them.
+    from bot.platforms import StartupError
+    from bot.runner import run_worker
+
+    settings = _settings()
+    try:
+        _run(run_worker(settings))
+    except StartupError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default: $PORT or 8000).")
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on.")
+    ] = "0.0.0.0",  # all interfaces: a platform reaches us through a router
+) -> None:
+    """Web: /slack/events, /telegram/webhook, /healthz and /metrics on one port."""
+    import uvicorn
+
+    from bot.platforms import StartupError, check_settings
+    from bot.web import build_web_app
+
+    settings = _settings()
+    try:
+        check_settings(settings, "web")
+    except StartupError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(build_web_app(settings), host=host, port=port or settings.port, log_level="info")
 
 
 def _login_name() -> str:

@@ -41,3 +41,34 @@ def test_escalation_address_must_name_a_platform(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("GARDA_ESCALATE_L2", "C0123")
     with pytest.raises(ValidationError, match="address"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_escalation_address_on_an_unknown_platform_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GARDA_ESCALATE_L3", "teams:19abc")
+    with pytest.raises(ValidationError, match="platform must be one of"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_a_forum_topic_is_a_valid_support_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GARDA_ESCALATE_L2", "telegram:-1001234/7")
+    assert Settings(_env_file=None).escalate_l2 == "telegram:-1001234/7"  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("secret", ["has space", "x" * 257, "ünïcode"])
+def test_a_webhook_secret_telegram_would_refuse_is_caught_at_start(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", secret)
+    with pytest.raises(ValidationError, match="Telegram's rule") as error:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    # What `garda` prints at start (each problem's message) never echoes the secret.
+    assert all(secret not in problem["msg"] for problem in error.value.errors())
+
+
+@pytest.mark.parametrize("name", ["GARDA_SLACK_API_URL", "GARDA_TELEGRAM_API_URL"])
+def test_api_base_urls_must_be_http(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "slack.example.gov/api")
+    with pytest.raises(ValidationError, match="http"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

@@ -1,0 +1,31 @@
+"""``garda run``: the worker, connected by Slack Socket Mode and Telegram long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.app import desk_from, open_garda
+from bot.config import Settings
+from bot.platforms import connect
+
+logger = logging.getLogger(__name__)
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Serve every configured platform until ``stop`` is set (or SIGINT / SIGTERM)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Not possible off the main thread or on some platforms: then Ctrl+C still stops us.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    async with (
+        open_garda(settings.database_url, desk=desk_from(settings)) as garda,
+        connect(garda, settings, "worker"),
+    ):
+        logger.info("Garda is running; stop with Ctrl+C")
+        await stop.wait()
+    logger.info("Garda stopped")
