@@ -187,8 +187,19 @@ class SlackAdapter:
     async def _command_in_private(self, user: str, command: dict[str, Any]) -> None:
         origin = Address(PLATFORM, await self.sender.direct_channel(user))
         key = f"slack:command:{command['trigger_id']}" if command.get("trigger_id") else None
-        text = plain(command.get("text") or "")
+        text = self._as_command(plain(command.get("text") or ""))
         await self._converse(user, text, origin, event_key=key, raw=command)
+
+    def _as_command(self, text: str) -> str:
+        """``/helpdesk status`` means ``/status``: Slack keeps other slash words to itself.
+
+        Only a command word alone or with one argument (``ticket 12``, ``link K7QM-3XPA``):
+        "help, the vpn is down" is still a problem to match.
+        """
+        words = text.split()
+        if 1 <= len(words) <= 2 and words[0].casefold() in self.garda.dispatcher.router.commands:
+            return "/" + " ".join(words)
+        return text
 
     async def _choice(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """A choice button pressed: the message shows the choice, Garda gets its id."""
