@@ -41,6 +41,33 @@ class Settings(BaseSettings):
     escalate_l3: str | None = Field(default=None, alias="GARDA_ESCALATE_L3")
     directory: Backend = Field(default="builtin", alias="GARDA_DIRECTORY")
     firewall: Backend = Field(default="builtin", alias="GARDA_FIREWALL")
+    subscriptions: Literal["builtin", "webhook"] = Field(
+        default="builtin", alias="GARDA_SUBSCRIPTIONS"
+    )
+    backend_timeout: float = Field(default=10.0, gt=0, le=120, alias="GARDA_BACKEND_TIMEOUT")
+    # LDAP directory (GARDA_DIRECTORY=ldap)
+    ldap_url: str | None = Field(default=None, alias="GARDA_LDAP_URL")
+    ldap_bind_dn: str | None = Field(default=None, alias="GARDA_LDAP_BIND_DN")
+    ldap_bind_password: SecretStr | None = Field(default=None, alias="GARDA_LDAP_BIND_PASSWORD")
+    ldap_base_dn: str | None = Field(default=None, alias="GARDA_LDAP_BASE_DN")
+    ldap_flavour: Literal["openldap", "ad", "freeipa"] = Field(
+        default="openldap", alias="GARDA_LDAP_FLAVOUR"
+    )
+    # fail2ban firewall (GARDA_FIREWALL=fail2ban)
+    fail2ban_client: str = Field(default="fail2ban-client", alias="GARDA_FAIL2BAN_CLIENT")
+    fail2ban_socket: str | None = Field(default=None, alias="GARDA_FAIL2BAN_SOCKET")
+    # webhook backend (any of GARDA_DIRECTORY / GARDA_FIREWALL / GARDA_SUBSCRIPTIONS=webhook)
+    webhook_url: str | None = Field(default=None, alias="GARDA_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="GARDA_WEBHOOK_SECRET")
+    # mail, for the codes that verify Telegram and console users
+    smtp_host: str | None = Field(default=None, alias="GARDA_SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, alias="GARDA_SMTP_PORT")
+    smtp_user: str | None = Field(default=None, alias="GARDA_SMTP_USER")
+    smtp_password: SecretStr | None = Field(default=None, alias="GARDA_SMTP_PASSWORD")
+    smtp_from: str = Field(default="garda@localhost", alias="GARDA_SMTP_FROM")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", alias="GARDA_SMTP_SECURITY"
+    )
 
     @field_validator("admins", "agents_l1", "agents_l2", "agents_l3", mode="before")
     @classmethod

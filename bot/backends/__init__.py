@@ -1,0 +1,1 @@
+"""Backends for self-service actions (see :mod:`handlers.backends` for the protocols)."""
