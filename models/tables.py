@@ -39,6 +39,8 @@ class Person(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     display_name: str = Field(default="", max_length=200)
+    # Only ever a verified address (a Slack profile's, or one proven by a mailed code): the
+    # self-service actions act on the directory account with this email.
     email: str | None = Field(default=None, max_length=320, index=True)
     lang: str | None = Field(default=None, max_length=8)  # saved choice from /lang
     created_at: datetime = _timestamp()
@@ -147,6 +149,69 @@ class ArticleRevision(SQLModel, table=True):
     author: str = Field(max_length=240)
     source: str = Field(max_length=20)  # import, cli, chat, revert
     created_at: datetime = _timestamp()
+
+
+class EmailCode(SQLModel, table=True):
+    """A code mailed to prove an email address is someone's (hashed; expires; few tries)."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    email: str = Field(max_length=320)
+    code_hash: str = Field(max_length=64)
+    attempts: int = 0
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AuditRecord(SQLModel, table=True):
+    """One self-service attempt: who, for whom, what, when, and how it ended (no secrets)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=240, index=True)  # the user key of whoever asked
+    subject: str = Field(default="", max_length=320)  # whose account, or which address
+    action: str = Field(max_length=40, index=True)
+    outcome: str = Field(max_length=20)  # an Outcome value
+    backend: str = Field(default="", max_length=20)
+    detail: dict[str, Any] = _json(dict)  # the backend's answer, summarised
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
+class DirectoryAccount(SQLModel, table=True):
+    """An account in the builtin directory (``GARDA_DIRECTORY=builtin``)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=120, unique=True)
+    email: str = Field(max_length=320, unique=True)
+    display_name: str = Field(default="", max_length=200)
+    password_hash: str = Field(default="", max_length=300)
+    must_change: bool = False  # the password is temporary: change it at the next sign-in
+    locked: bool = False
+    updated_at: datetime = _timestamp()
+
+
+class FirewallBan(SQLModel, table=True):
+    """An address banned by one rule of the builtin firewall (``GARDA_FIREWALL=builtin``)."""
+
+    __table_args__ = (UniqueConstraint("address", "jail"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=64, index=True)
+    jail: str = Field(default="default", max_length=60)
+    created_at: datetime = _timestamp()
+
+
+class SubscriptionRecord(SQLModel, table=True):
+    """A subscription in the builtin store (``GARDA_SUBSCRIPTIONS=builtin``)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=60, unique=True)
+    owner_email: str = Field(max_length=320, index=True)
+    plan: str = Field(default="", max_length=120)
+    contact_email: str = Field(default="", max_length=320)
+    phone: str = Field(default="", max_length=40)
+    billing_email: str = Field(default="", max_length=320)
+    updated_at: datetime = _timestamp()
 
 
 class ProcessedEvent(SQLModel, table=True):
