@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: chat test lint install clean
+.PHONY: chat test lint install system-packages clean
 
 $(BIN)/garda-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# slapd, ldap-utils and fail2ban from Debian's packages, for the tests that run them for real.
+system-packages:
+	.ci/system-packages
+
 # pytest's exit code 5 means no test ran: that is a failure, never a pass.
-test: lint
+test: lint system-packages
 	$(BIN)/garda kb validate knowledge/articles
 	$(BIN)/garda kb test --kb knowledge/articles
 	$(BIN)/pytest; status=$$?; \

@@ -14,10 +14,12 @@ from bot.config import Settings
 from bot.delivery import Courier
 from bot.metrics import Metrics
 from handlers import build_router
+from handlers.backends import Mailer
 from handlers.desk import Desk, parse_address
-from handlers.dispatcher import Dispatcher, Observer
+from handlers.dispatcher import BackendFactory, Dispatcher, Observer
 from handlers.i18n import Catalogue
 from handlers.messages import IncomingMessage
+from handlers.rails import Rails
 from knowledge.articles import read_folder
 from knowledge.base import KnowledgeBase
 from knowledge.store import BUNDLED, count_articles, enabled_articles, save_articles
@@ -52,7 +54,10 @@ def desk_from(settings: Settings) -> Desk:
         for tier, value in ((2, settings.escalate_l2), (3, settings.escalate_l3))
         if value
     }
-    return Desk(channels)
+    agents: dict[str, int] = {}
+    for tier, keys in ((1, settings.agents_l1), (2, settings.agents_l2), (3, settings.agents_l3)):
+        agents.update(dict.fromkeys(keys, tier))  # a key listed twice keeps its highest tier
+    return Desk(channels, agents=agents, admins=frozenset(settings.admins))
 
 
 async def prepare_database(url: str) -> tuple[AsyncEngine, SessionFactory]:
@@ -85,7 +90,12 @@ async def open_database(url: str) -> AsyncIterator[SessionFactory]:
 
 @asynccontextmanager
 async def open_garda(
-    database_url: str, *, desk: Desk | None = None, observer: Observer | None = None
+    database_url: str,
+    *,
+    desk: Desk | None = None,
+    observer: Observer | None = None,
+    backends: BackendFactory | None = None,
+    rails: Rails | None = None,
 ) -> AsyncIterator[Garda]:
     """Start Garda on ``database_url`` and close its connections afterwards."""
     engine, sessions = await prepare_database(database_url)
@@ -106,7 +116,27 @@ async def open_garda(
             router=build_router(),
             desk=desk,
             observer=observe,
+            backends=backends,
+            rails=rails,
         )
         yield Garda(engine, sessions, dispatcher, metrics=metrics)
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def garda_for(settings: Settings, *, mailer: Mailer | None = None) -> AsyncIterator[Garda]:
+    """Garda as ``settings`` describe it: desk, backends, rails (``garda chat/run/serve``)."""
+    from bot.backends.choose import BackendSet  # the backend clients load only when used
+
+    backends = BackendSet(settings, mailer=mailer)
+    try:
+        async with open_garda(
+            settings.database_url,
+            desk=desk_from(settings),
+            backends=backends,
+            rails=settings.rails(),
+        ) as garda:
+            yield garda
+    finally:
+        await backends.close()

@@ -2,60 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import open_database, open_garda
-from bot.config import Settings
-from bot.console import ConsoleAdapter, console_streams
+from bot.app import garda_for, open_database
+from bot.cli_common import run_or_exit, settings_or_exit
+from bot.cli_desk import DESK_APPS
+from bot.console import ConsoleAdapter, ConsoleMailer, console_streams
 from knowledge.articles import ArticleFileError, read_folder
 from knowledge.base import KnowledgeBase
 from knowledge.matching import MatchResult
 from knowledge.regression import BUNDLED_CASES, check, load_cases
 from knowledge.store import enabled_articles, export_articles, save_articles
 from models.db import make_engine
-from models.migrate import SchemaOutOfDateError, current_revision, head_revision, upgrade
+from models.migrate import current_revision, head_revision, upgrade
 
 app = typer.Typer(help="Garda: the Level I IT support desk in chat.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge-base articles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
-
-T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        for problem in error.errors():
-            where = ".".join(str(part) for part in problem["loc"])
-            typer.echo(f"configuration error: {where}: {problem['msg']}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine; known start-up failures become a clear message and exit code."""
-    try:
-        return asyncio.run(coroutine)
-    except SchemaOutOfDateError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(1) from None
-    except ArticleFileError as error:
-        typer.echo(f"invalid articles, nothing was loaded:\n{error}", err=True)
-        raise typer.Exit(1) from None
+for name, sub_app in DESK_APPS.items():
+    app.add_typer(sub_app, name=name)
 
 
 @app.callback()
@@ -75,16 +52,17 @@ def chat(
     ] = None,
 ) -> None:
     """Talk to Garda in the terminal (reads piped input too)."""
-    settings = _settings()
+    settings = settings_or_exit()
     user = user or _login_name()
     stdin, stdout = console_streams()
 
     async def converse() -> None:
-        async with open_garda(settings.database_url) as garda:
+        mailer = None if settings.smtp_host else ConsoleMailer(stdout)
+        async with garda_for(settings, mailer=mailer) as garda:
             await ConsoleAdapter(garda, user=user, stdin=stdin, stdout=stdout).run()
 
     try:
-        _run(converse())
+        run_or_exit(converse())
     except KeyboardInterrupt:
         typer.echo("")
 
@@ -96,9 +74,9 @@ def run() -> None:
     from bot.platforms import StartupError
     from bot.runner import run_worker
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
-        _run(run_worker(settings))
+        run_or_exit(run_worker(settings))
     except StartupError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
@@ -119,7 +97,7 @@ def serve(
     from bot.platforms import StartupError, check_settings
     from bot.web import build_web_app
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         check_settings(settings, "web")
     except StartupError as error:
@@ -138,26 +116,26 @@ def _login_name() -> str:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration."""
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def apply() -> str | None:
         async with _engine(settings.database_url) as engine:
             await upgrade(engine)
             return await current_revision(engine)
 
-    typer.echo(f"database is at revision {_run(apply())}")
+    typer.echo(f"database is at revision {run_or_exit(apply())}")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's revision and the newest one this version knows."""
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def read() -> str | None:
         async with _engine(settings.database_url) as engine:
             return await current_revision(engine)
 
-    typer.echo(f"database: {_run(read()) or 'empty'}  newest: {head_revision()}")
+    typer.echo(f"database: {run_or_exit(read()) or 'empty'}  newest: {head_revision()}")
 
 
 @kb_app.command("validate")
@@ -176,7 +154,7 @@ def kb_validate(path: Path) -> None:
 @kb_app.command("import")
 def kb_import(path: Path) -> None:
     """Load article files into the database (all or nothing), recording revisions."""
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def load() -> str:
         docs = read_folder(path)
@@ -188,19 +166,19 @@ def kb_import(path: Path) -> None:
             summary = await save_articles(session, docs, author="cli", source="import")
         return f"{summary.created} new, {summary.updated} updated, {summary.unchanged} unchanged"
 
-    typer.echo(_run(load()))
+    typer.echo(run_or_exit(load()))
 
 
 @kb_app.command("export")
 def kb_export(path: Path) -> None:
     """Write the database's enabled articles as files into PATH."""
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def dump() -> int:
         async with open_database(settings.database_url) as sessions, sessions() as session:
             return export_articles(await enabled_articles(session), path)
 
-    typer.echo(f"wrote {_run(dump())} files to {path}")
+    typer.echo(f"wrote {run_or_exit(dump())} files to {path}")
 
 
 @kb_app.command("match")
@@ -214,7 +192,7 @@ def kb_match(
     if not jsonl and not text:
         typer.echo("give a TEXT to match, or --jsonl to read queries from stdin", err=True)
         raise typer.Exit(2)
-    base = _run(_knowledge_base(kb))
+    base = run_or_exit(_knowledge_base(kb))
     if not jsonl:
         assert text is not None
         _print_result(base.match(text, top=top))
@@ -238,7 +216,7 @@ def kb_test(
     kb: Annotated[Path | None, typer.Option(help="Test this folder of files.")] = None,
 ) -> None:
     """Check saved queries still get their expected answers; exit 1 on any change."""
-    outcomes = check(_run(_knowledge_base(kb)), load_cases(cases))
+    outcomes = check(run_or_exit(_knowledge_base(kb)), load_cases(cases))
     failed = [outcome for outcome in outcomes if outcome.problem]
     for outcome in failed:
         typer.echo(f"FAIL {outcome.case.query!r}: {outcome.problem}")
@@ -250,7 +228,7 @@ def kb_test(
 async def _knowledge_base(folder: Path | None) -> KnowledgeBase:
     if folder is not None:
         return KnowledgeBase(read_folder(folder))
-    async with open_database(_settings().database_url) as sessions, sessions() as session:
+    async with open_database(settings_or_exit().database_url) as sessions, sessions() as session:
         return KnowledgeBase(await enabled_articles(session))
 
 

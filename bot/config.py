@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.desk import parse_address
+from handlers.rails import Rails, parse_limits, parse_networks
 
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PLATFORMS = ("slack", "telegram", "console")
@@ -45,6 +47,12 @@ class Settings(BaseSettings):
         default="builtin", alias="GARDA_SUBSCRIPTIONS"
     )
     backend_timeout: float = Field(default=10.0, gt=0, le=120, alias="GARDA_BACKEND_TIMEOUT")
+    # safety rails of self-service
+    limits: str = Field(default="", alias="GARDA_LIMITS")  # password_reset=3/day,ip_unblock=...
+    cooldown: int = Field(default=60, ge=0, le=86400, alias="GARDA_COOLDOWN")  # seconds
+    protected_ips: str = Field(default="", alias="GARDA_PROTECTED_IPS")  # addresses and ranges
+    code_minutes: int = Field(default=10, ge=1, le=1440, alias="GARDA_CODE_MINUTES")
+    secret_minutes: int = Field(default=10, ge=1, le=1440, alias="GARDA_SECRET_MINUTES")
     # LDAP directory (GARDA_DIRECTORY=ldap)
     ldap_url: str | None = Field(default=None, alias="GARDA_LDAP_URL")
     ldap_bind_dn: str | None = Field(default=None, alias="GARDA_LDAP_BIND_DN")
@@ -115,6 +123,29 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         """Telegram is on when its bot token is set."""
         return self.telegram_bot_token is not None
+
+    @field_validator("limits")
+    @classmethod
+    def _check_limits(cls, value: str) -> str:
+        parse_limits(value)  # raises ValueError saying what is wrong
+        return value
+
+    @field_validator("protected_ips")
+    @classmethod
+    def _check_protected(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    def rails(self) -> Rails:
+        """The self-service safety rails these settings describe."""
+        return Rails(
+            limits=parse_limits(self.limits),
+            cooldown=timedelta(seconds=self.cooldown),
+            protected=parse_networks(self.protected_ips),
+            code_lifetime=timedelta(minutes=self.code_minutes),
+            secret_lifetime=timedelta(minutes=self.secret_minutes),
+            timeout=self.backend_timeout,
+        )
 
     @field_validator("database_url")
     @classmethod

@@ -71,6 +71,21 @@ class ConsoleAdapter:
         self.stdout.write("\n")
 
 
+class ConsoleMailer:
+    """Mail shown in the terminal, for ``garda chat`` without an SMTP server (demos).
+
+    The terminal is the user's own screen, so showing a code there proves nothing more than
+    being at it: it is for trying Garda out, and says so.
+    """
+
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+
+    async def send(self, *, to: str, subject: str, body: str) -> None:
+        """Print the message, framed as mail."""
+        self.stdout.write(f"[demo mail to {to}: no GARDA_SMTP_HOST set]\n{subject}\n{body}\n\n")
+
+
 def console_streams() -> tuple[TextIO, TextIO]:
     """stdin and stdout, reconfigured so odd bytes never crash the session."""
     for stream in (sys.stdin, sys.stdout):

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 
-from bot.app import desk_from, open_garda
+from bot.app import garda_for
 from bot.config import Settings
 from bot.platforms import connect
 
@@ -23,7 +23,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     async with (
-        open_garda(settings.database_url, desk=desk_from(settings)) as garda,
+        garda_for(settings) as garda,
         connect(garda, settings, "worker"),
     ):
         logger.info("Garda is running; stop with Ctrl+C")

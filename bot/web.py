@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.app import Garda, desk_from, open_garda
+from bot.app import Garda, garda_for
 from bot.config import Settings
 from bot.platforms import Platforms, connect
 
@@ -28,7 +28,7 @@ def build_web_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with (
-            open_garda(settings.database_url, desk=desk_from(settings)) as garda,
+            garda_for(settings) as garda,
             connect(garda, settings, "web") as platforms,
         ):
             app.state.garda, app.state.platforms = garda, platforms

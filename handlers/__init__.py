@@ -7,6 +7,14 @@ from handlers.router import Router
 
 def build_router() -> Router:
     """Compose every module's routes into one router (duplicate names fail here)."""
-    from handlers import commands, facts, intake, link, tickets
+    from handlers import actions, commands, facts, identity, intake, link, tickets
 
-    return Router(commands.routes, intake.routes, facts.routes, tickets.routes, link.routes)
+    return Router(
+        commands.routes,
+        intake.routes,
+        facts.routes,
+        tickets.routes,
+        link.routes,
+        actions.routes,
+        identity.routes,
+    )

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.backends import Backends
 from handlers.desk import Desk
 from handlers.errors import UserFacingError
 from handlers.i18n import DEFAULT_LANG, Catalogue
 from handlers.locks import KeyedLocks
 from handlers.messages import IncomingMessage, Reply
+from handlers.rails import Rails, looks_like_password
 from handlers.router import Router, parse_command
 from handlers.states import State
 from handlers.text import clean_text
@@ -27,6 +29,7 @@ from models.tables import utcnow
 logger = logging.getLogger(__name__)
 
 Observer = Callable[[str, str], None]  # (kind, value): "decision", "answer"; never raises
+BackendFactory = Callable[[AsyncSession], Backends]  # builtin backends use the turn's session
 
 
 class Dispatcher:
@@ -45,6 +48,8 @@ class Dispatcher:
         router: Router,
         desk: Desk | None = None,
         observer: Observer | None = None,
+        backends: BackendFactory | None = None,
+        rails: Rails | None = None,
     ) -> None:
         self.sessions = sessions
         self.kb = kb
@@ -52,6 +57,8 @@ class Dispatcher:
         self.router = router
         self.desk = desk or Desk()
         self.observer = observer
+        self.backends = backends or (lambda _session: Backends())
+        self.rails = rails or Rails()
         self._locks = KeyedLocks()
         self._help = tuple(
             (command.name, command.help)
@@ -72,7 +79,11 @@ class Dispatcher:
                         return []
                     turn = await self._start_turn(session, message)
                     lang = turn.lang
-                    await self.router.dispatch(turn)
+                    if _pasted_password(turn):  # never stored, never matched, never logged
+                        turn.say("security.password_pasted")
+                        turn.note("security", "password_pasted")
+                    else:
+                        await self.router.dispatch(turn)
                     self._save(turn)
                 self._report(turn.notes)
                 return turn.replies
@@ -125,6 +136,8 @@ class Dispatcher:
             data=dict(conversation.data or {}),
             commands=self._help,
             desk=self.desk,
+            backends=self.backends(session),
+            rails=self.rails,
         )
         turn.lang = self._language(turn)
         if truncated:
@@ -153,6 +166,16 @@ class Dispatcher:
         conversation.updated_at = utcnow()
         flag_modified(conversation, "data")
         turn.session.add(conversation)
+
+
+def _pasted_password(turn: Turn) -> bool:
+    """A lone password-like token typed where no code is expected."""
+    return (
+        turn.state is not State.VERIFY_CODE
+        and turn.message.choice is None
+        and parse_command(turn.text) is None
+        and looks_like_password(turn.text)
+    )
 
 
 def _known_state(value: str) -> State:

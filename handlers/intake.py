@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import actions
 from handlers.commands import show_help
 from handlers.facts import start_escalation
 from handlers.router import Routes
@@ -88,6 +89,7 @@ def show_article(turn: Turn, article_id: str) -> State:
     turn.ask(
         turn.t("intake.did_it_help"),
         [
+            *actions.offer(turn, doc.action),  # "Reset my password now", where it can run
             turn.option("solved", "choice.solved"),
             turn.option("not_solved", "choice.not_solved"),
             turn.option("human", "choice.human"),
@@ -104,6 +106,8 @@ async def article_feedback(turn: Turn) -> State | None:
         turn.reprompt()
         return None
     turn.clear_pending()
+    if chosen.startswith(actions.ACTION_PREFIX):
+        return await actions.begin(turn, chosen.removeprefix(actions.ACTION_PREFIX))
     if chosen == "solved":
         turn.say("intake.solved")
         return turn.reset()

@@ -67,3 +67,4 @@ class Reply:
     to: Address | None = None  # None: answer where the message came from
     private: bool = False
     form: tuple[FormField, ...] = ()  # the same questions as one form, where a platform can
+    expires_after: float | None = None  # seconds: a secret the platform should then delete

@@ -13,3 +13,7 @@ class State(enum.StrEnum):
     FACTS = "facts"  # collecting the facts the article needs
     IMPACT = "impact"  # asked who is affected
     URGENCY = "urgency"  # asked how urgent it is
+    VERIFY_EMAIL = "verify_email"  # asked for the email to send a verification code to
+    VERIFY_CODE = "verify_code"  # waiting for that code
+    ACTION_INPUT = "action_input"  # asking what a self-service action needs (an address...)
+    ACTION_CONFIRM = "action_confirm"  # showed what the action will do; waiting for yes/no

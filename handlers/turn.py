@@ -8,9 +8,11 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.backends import Backends
 from handlers.desk import Desk
 from handlers.i18n import Catalogue
 from handlers.messages import Choice, FormField, IncomingMessage, Reply
+from handlers.rails import Rails
 from handlers.states import State
 from knowledge.base import KnowledgeBase
 from knowledge.text import fold
@@ -56,6 +58,8 @@ class Turn:
     rejected: str | None = None  # why the last chosen() found no choice
     commands: tuple[tuple[str, str], ...] = ()  # (name, help text) of every visible command
     desk: Desk = field(default_factory=Desk)
+    backends: Backends = field(default_factory=Backends)
+    rails: Rails = field(default_factory=Rails)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) for metrics
 
     def t(self, key: str, /, **params: object) -> str:
@@ -70,9 +74,12 @@ class Turn:
         """Reply with the catalogue text for ``key``."""
         self.replies.append(Reply(self.t(key, **params)))
 
-    def say_private(self, key: str, /, **params: object) -> None:
-        """Reply only in the user's private chat (codes and other secrets)."""
-        self.replies.append(Reply(self.t(key, **params), private=True))
+    def say_private(self, key: str, /, *, expires: float | None = None, **params: object) -> None:
+        """Reply only in the user's private chat (codes and other secrets).
+
+        ``expires``: seconds after which the platform should delete it, where it can.
+        """
+        self.replies.append(Reply(self.t(key, **params), private=True, expires_after=expires))
 
     def say_text(self, text: str) -> None:
         """Reply with text that is already in the user's language (e.g. an article)."""

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import (
+    AuditRecord,
     Conversation,
     Identity,
     LinkCode,
@@ -162,3 +163,66 @@ async def merge_people(session: AsyncSession, *, source: Person, target: Person)
     await session.flush()
     await session.delete(source)
     await session.flush()
+
+
+async def record_attempt(
+    session: AsyncSession,
+    *,
+    actor: str,
+    subject: str,
+    action: str,
+    outcome: str,
+    backend: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """Add one self-service attempt to the audit log (``detail`` must hold no secret)."""
+    record = AuditRecord(
+        actor=actor, subject=subject, action=action, outcome=outcome, backend=backend,
+        detail=detail or {},
+    )  # fmt: skip
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def attempts_since(
+    session: AsyncSession, *, actor: str, action: str, since: datetime, outcomes: Sequence[str]
+) -> list[AuditRecord]:
+    """``actor``'s attempts at ``action`` since ``since`` that ended in one of ``outcomes``."""
+    statement = (
+        select(AuditRecord)
+        .where(
+            AuditRecord.actor == actor,
+            AuditRecord.action == action,
+            col(AuditRecord.created_at) >= since,
+            col(AuditRecord.outcome).in_(outcomes),
+        )
+        .order_by(col(AuditRecord.created_at).desc())
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def audit_log(
+    session: AsyncSession,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    subject: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+) -> list[AuditRecord]:
+    """The newest audit records matching every filter given."""
+    statement = select(AuditRecord)
+    if action:
+        statement = statement.where(AuditRecord.action == action)
+    if actor:
+        statement = statement.where(AuditRecord.actor == actor)
+    if subject:
+        statement = statement.where(AuditRecord.subject == subject)
+    if outcome:
+        statement = statement.where(AuditRecord.outcome == outcome)
+    if since:
+        statement = statement.where(col(AuditRecord.created_at) >= since)
+    statement = statement.order_by(col(AuditRecord.created_at).desc()).limit(limit)
+    return list((await session.exec(statement)).all())
