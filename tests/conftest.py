@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.app import Garda, open_garda, prepare_database
 from handlers.dispatcher import Dispatcher
 
+pytest_plugins = ["tests.backends.fail2ban_server"]  # the real fail2ban server fixture
+
 POSTGRES_URL = os.environ.get("GARDA_TEST_POSTGRES_URL")
 
 

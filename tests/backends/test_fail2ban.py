@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from tests.backends.fail2ban_server import Fail2banServer
 
 # The fail2ban_server fixture (imported here only by name: pytest rewrites its asserts).
-pytest_plugins = ["tests.backends.fail2ban_server"]
 
 SSH, WEB = "garda-ssh", "garda-web"
 ADDRESS = "203.0.113.7"

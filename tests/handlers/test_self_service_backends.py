@@ -22,8 +22,6 @@ from tests.backends.slapd import ALICE, Slapd, slapd_fixture  # noqa: F401  (the
 from tests.backends.webhook_receiver import SECRET, WebhookReceiver
 from tests.helpers import Chat
 
-pytest_plugins = ["tests.backends.fail2ban_server"]
-
 RAILS = Rails(cooldown=timedelta(0), timeout=3.0)
 
 
