@@ -7,8 +7,9 @@ platform, say) goes through that platform's sender.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from handlers.messages import Address, IncomingMessage, Reply
@@ -66,3 +67,34 @@ class Courier:
         if sender is None:
             raise DeliveryError(f"{platform} is not connected in this process")
         return sender
+
+
+class Expiry:
+    """Deletes secrets from a chat after a delay, where the platform lets a bot do that.
+
+    Timers live in this process: a restart before one fires leaves that message in place
+    (the secret in it is temporary anyway, and must be changed at first use).
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def later(self, delay: float, delete: Callable[[], Awaitable[object]], what: str) -> None:
+        """Run ``delete`` after ``delay`` seconds; a failure is logged, never raised."""
+
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            try:
+                await delete()
+            except Exception as error:  # noqa: BLE001 - whatever a deletion hits, it only logs
+                logger.warning("could not delete %s: %s", what, type(error).__name__)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Stop waiting (at shutdown)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -131,6 +131,7 @@ class TelegramAdapter:
         if updater is not None:
             await updater.shutdown()
         await self.application.shutdown()
+        await self.sender.expiry.close()
 
     async def handle_webhook(self, request: Request) -> Response:
         """Take one update Telegram posted: 403 without the secret token, 400 if not an update."""

@@ -146,6 +146,7 @@ class SlackAdapter:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         await self.backlog.close(grace=grace)
+        await self.sender.expiry.close()
 
     def _later(self, work: Work, *, user: str | None) -> None:
         """Run ``work`` after the acknowledgement, after ``user``'s earlier work if any."""

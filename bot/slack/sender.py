@@ -11,7 +11,7 @@ import aiohttp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery import DeliveryError
+from bot.delivery import DeliveryError, Expiry
 from bot.slack.blocks import message
 from handlers.locks import KeyedLocks
 from handlers.messages import Address, Reply
@@ -59,13 +59,14 @@ class SlackSender:
         self.client = client
         self.pacer = ChannelPacer(pace)
         self._direct: dict[str, str] = {}  # user id -> their direct-message channel with Garda
+        self.expiry = Expiry()
 
     async def send(self, address: Address, reply: Reply) -> None:
         """Post ``reply`` in a channel (in a thread of it, if the address has one)."""
         text, blocks = message(reply)
         async with self.pacer.turn(address.chat_id):
             try:
-                await self.client.chat_postMessage(
+                posted = await self.client.chat_postMessage(
                     channel=address.chat_id,
                     thread_ts=address.thread_id,
                     text=text,
@@ -75,6 +76,13 @@ class SlackSender:
                 )
             except SLACK_ERRORS as error:
                 raise DeliveryError(f"chat.postMessage to {address} failed: {error}") from error
+        if reply.expires_after is not None:  # a secret: gone from the chat after a while
+            channel, ts = str(posted["channel"]), str(posted["ts"])
+            self.expiry.later(
+                reply.expires_after,
+                lambda: self.client.chat_delete(channel=channel, ts=ts),
+                f"a secret in Slack channel {channel}",
+            )
 
     async def send_private(self, user_id: str, reply: Reply) -> None:
         """Post ``reply`` in the direct-message channel with ``user_id``."""

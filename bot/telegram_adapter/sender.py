@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, RetryAfter, TelegramError
 
-from bot.delivery import DeliveryError
+from bot.delivery import DeliveryError, Expiry
 from handlers.messages import Address, Choice, Reply
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class TelegramSender:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        self.expiry = Expiry()
 
     async def send(self, address: Address, reply: Reply) -> None:
         """Post ``reply`` in a chat, or in a forum topic of it when the address has a thread."""
@@ -41,7 +42,18 @@ class TelegramSender:
         markup = keyboard(reply.choices)
         for number, part in enumerate(parts, start=1):
             last = number == len(parts)  # the buttons go under the end of the text
-            chat_id = await self._post(chat_id, thread_id, render(part), markup if last else None)
+            chat_id, sent = await self._post(
+                chat_id, thread_id, render(part), markup if last else None
+            )
+            if reply.expires_after is not None:  # a secret: gone from the chat after a while
+                self._expire(chat_id, sent, reply.expires_after)
+
+    def _expire(self, chat_id: int | str, message_id: int, delay: float) -> None:
+        self.expiry.later(
+            delay,
+            lambda: self.bot.delete_message(chat_id=chat_id, message_id=message_id),
+            f"a secret in Telegram chat {chat_id}",
+        )
 
     async def send_private(self, user_id: str, reply: Reply) -> None:
         """Post ``reply`` in the private chat with ``user_id`` (its chat id is the user id)."""
@@ -53,11 +65,12 @@ class TelegramSender:
         thread_id: int | None,
         text: str,
         markup: InlineKeyboardMarkup | None,
-    ) -> int | str:
-        """Send one message; the chat it went to (a group may have moved to a supergroup)."""
+    ) -> tuple[int | str, int]:
+        """Send one message; the chat it went to (a group may have moved to a supergroup) and
+        the message's id."""
         try:
             try:
-                await self._send_message(chat_id, thread_id, text, markup)
+                sent = await self._send_message(chat_id, thread_id, text, markup)
             except ChatMigrated as moved:
                 logger.warning(
                     "Telegram group %s is now supergroup %s; update the configured address",
@@ -65,12 +78,12 @@ class TelegramSender:
                     moved.new_chat_id,
                 )
                 chat_id = moved.new_chat_id
-                await self._send_message(chat_id, thread_id, text, markup)
+                sent = await self._send_message(chat_id, thread_id, text, markup)
         except RetryAfter as error:  # the rate limiter already waited and retried
             raise DeliveryError(f"Telegram still rate-limits chat {chat_id}: {error}") from error
         except TelegramError as error:
             raise DeliveryError(f"Telegram refused a message to chat {chat_id}: {error}") from error
-        return chat_id
+        return chat_id, sent
 
     async def _send_message(
         self,
@@ -78,8 +91,8 @@ class TelegramSender:
         thread_id: int | None,
         text: str,
         markup: InlineKeyboardMarkup | None,
-    ) -> None:
-        await self.bot.send_message(
+    ) -> int:
+        message = await self.bot.send_message(
             chat_id=chat_id,
             text=text,
             parse_mode=ParseMode.HTML,
@@ -87,6 +100,7 @@ class TelegramSender:
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
+        return message.message_id
 
 
 def render(text: str) -> str:

@@ -379,6 +379,18 @@ async def test_a_private_reply_goes_to_the_users_dm(
     assert fake.posted(IT_CHANNEL) == []
 
 
+async def test_a_secret_is_deleted_from_the_dm_after_its_time(
+    adapter: SlackAdapter, garda: Garda, fake: FakeSlack
+) -> None:
+    asked = IncomingMessage("slack", ANA, "reset", origin=Address("slack", direct_channel(ANA)))
+    secret = Reply("Your temporary password is: x7#Kq2mP", private=True, expires_after=0.05)
+    await garda.courier.deliver(asked, [secret])
+
+    deleted = await fake.wait_for("chat.delete")
+    (posted,) = [key for key in fake.messages if key[0] == direct_channel(ANA)]
+    assert (deleted.args["channel"], deleted.args["ts"]) == posted
+
+
 # Escaping
 
 

@@ -426,6 +426,19 @@ async def test_an_announcement_for_a_forum_topic_is_posted_in_that_topic(
     assert posted.text == "New ticket #1: printer broken"
 
 
+async def test_a_secret_is_deleted_from_the_chat_after_its_time(
+    garda: Garda, adapter: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    asked = IncomingMessage("telegram", "42", "reset", origin=Address("telegram", "42"))
+    secret = Reply("Your temporary password is: x7#Kq2mP", private=True, expires_after=0.05)
+    await garda.courier.deliver(asked, [secret])
+
+    posted = await fake.wait_for("sendMessage")
+    deleted = await fake.wait_for("deleteMessage")
+    assert deleted.params["message_id"] == posted.result["message_id"]
+    assert (42, posted.result["message_id"]) not in fake.messages
+
+
 async def test_the_webhook_is_registered_at_the_public_url_with_the_secret(
     garda: Garda, fake: FakeTelegram
 ) -> None:

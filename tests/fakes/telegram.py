@@ -88,6 +88,7 @@ class FakeTelegram:
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "answerCallbackQuery": self._true,
+            "deleteMessage": self._delete_message,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "setMyCommands": self._set_my_commands,
@@ -202,6 +203,12 @@ class FakeTelegram:
     # Methods
 
     async def _true(self, _: Json) -> bool:
+        return True
+
+    async def _delete_message(self, params: Json) -> bool:
+        key = (params["chat_id"], int(params["message_id"]))
+        if self.messages.pop(key, None) is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
         return True
 
     async def _get_me(self, _: Json) -> Json:
