@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 
 from bot.app import Garda
 from bot.config import Settings
-from bot.slack import SlackAdapter
+from bot.slack import SlackAdapter, SlackConfigurationError
 from bot.telegram import TelegramAdapter
 
 logger = logging.getLogger(__name__)
@@ -60,9 +60,12 @@ async def connect(garda: Garda, settings: Settings, mode: Mode) -> AsyncIterator
         if settings.slack_enabled:
             slack = platforms.slack = SlackAdapter(garda, settings)
             garda.courier.add(slack.sender)
+            stack.push_async_callback(slack.stop)  # also undoes a half-done start
             if mode == "worker":
-                await slack.start_socket_mode()
-            stack.push_async_callback(slack.stop)
+                try:
+                    await slack.start_socket_mode()
+                except SlackConfigurationError as error:  # a refused token, say
+                    raise StartupError(f"Slack did not start: {error}") from error
             logger.info("Slack connected (%s)", "Socket Mode" if mode == "worker" else "HTTP")
         if settings.telegram_enabled:
             telegram = platforms.telegram = TelegramAdapter(garda, settings)

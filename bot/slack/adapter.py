@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -66,9 +67,13 @@ class SlackAdapter:
         if settings.slack_bot_token is None:
             raise SlackConfigurationError("SLACK_BOT_TOKEN is not set")
         self.garda = garda
+        # One HTTP session for every Web API call: without it slack-sdk opens a new one (a new
+        # TLS handshake with Slack) per call, three or more per message.
+        self._session = aiohttp.ClientSession()
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url,
+            session=self._session,
             retry_handlers=[
                 AsyncRateLimitErrorRetryHandler(max_retry_count=3),  # waits out Retry-After
                 AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -147,6 +152,7 @@ class SlackAdapter:
             self._socket = None
         await self.backlog.close(grace=grace)
         await self.sender.expiry.close()
+        await self._session.close()
 
     def _later(self, work: Work, *, user: str | None) -> None:
         """Run ``work`` after the acknowledgement, after ``user``'s earlier work if any."""

@@ -308,6 +308,7 @@ async def test_without_a_signing_secret_http_requests_are_refused(
     adapter = SlackAdapter(garda, settings_for(fake, SLACK_SIGNING_SECRET=None), pace=0)
     async with inbound(adapter.handle_http) as requests:
         response = await requests.event(direct_message(ANA, "hi"))
+    await adapter.stop()
     assert response.status_code == 503
     assert fake.calls == []
 
@@ -610,6 +611,7 @@ async def test_a_refused_app_token_stops_socket_mode_with_slacks_reason(
     adapter = SlackAdapter(garda, settings_for(fake, SLACK_APP_TOKEN="xapp-wrong"))
     with pytest.raises(SlackConfigurationError, match="invalid_auth"):
         await adapter.start_socket_mode()
+    await adapter.stop()
 
 
 def test_a_missing_bot_token_is_a_configuration_error(garda: Garda, fake: FakeSlack) -> None:
