@@ -335,3 +335,63 @@ async def test_a_backend_that_times_out_opens_a_level_2_ticket_with_the_attempt(
     assert ticket.facts["self_service"] == "password_reset: no answer in time"
     (record,) = await desk.rows(AuditRecord)
     assert (record.outcome, record.backend) == ("failed", "slow")
+
+
+# Every action, start to finish, in both languages
+
+
+HAPPY_PATHS = {
+    # action: (what the user says in en, in id; what they answer before "yes"; done text en, id)
+    "username_reminder": (
+        "I forgot my username", "saya lupa nama pengguna saya", [],
+        "Your username is ana", "Nama pengguna Anda: ana",
+    ),
+    "password_reset": (
+        "I forgot my password", "saya lupa kata sandi", [],
+        "temporary password is", "Kata sandi sementara Anda",
+    ),
+    "account_unlock": (
+        "my account is locked", "akun saya terkunci", [],
+        "is unlocked", "sudah tidak terkunci",
+    ),
+    "ip_unblock": (
+        "my IP address is blocked", "alamat IP saya diblokir", ["93.184.216.34"],
+        "is unblocked", "sudah tidak diblokir",
+    ),
+    "subscription_update": (
+        "update the phone number on my subscription", "ubah nomor telepon di langganan saya",
+        ["phone", "+62 812 5555 0101"],
+        "phone number on your subscription is now", "nomor telepon pada langganan Anda sekarang",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+@pytest.mark.parametrize("action", sorted(HAPPY_PATHS))
+async def test_every_action_in_both_languages(desk: Desks, action: str, lang: str) -> None:
+    said_en, said_id, answers, done_en, done_id = HAPPY_PATHS[action]
+    chat = desk.chat("UANA", platform="slack")
+    await chat.say(said_en if lang == "en" else said_id, email="ana@example.com")
+    assert f"action:{action}" in chat.choice_ids
+    await chat.press(f"action:{action}")
+    for answer in answers:
+        await (chat.press(answer) if answer in chat.choice_ids else chat.say(answer))
+    await chat.press("yes")
+    assert (done_en if lang == "en" else done_id) in chat.text
+    assert [r.outcome for r in await desk.rows(AuditRecord)] == ["done"]
+
+
+async def test_a_temporary_password_never_reaches_the_logs(
+    desk: Desks, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    chat = desk.chat("UANA", platform="slack")
+    await chat.say("I forgot my password", email="ana@example.com")
+    await chat.press("action:password_reset")
+    await chat.press("yes")
+    (secret,) = private(chat)
+    password = secret.text.split(": ", 1)[1].split()[0]
+    assert all(password not in record.getMessage() for record in caplog.records)
+    async with desk.garda.sessions() as session:
+        stored = str((await session.exec(select(AuditRecord))).all())
+    assert password not in stored
