@@ -88,7 +88,7 @@ async def begin(turn: Turn, name: str, *, target: str | None = None) -> State:
         )
         cooling = bool(recent) and now - as_utc(recent[0].created_at) < turn.rails.cooldown
         if len(recent) >= limit.count or cooling:
-            await _record(turn, name, Outcome.LIMITED, {"recent": len(recent)})
+            await record_outcome(turn, name, Outcome.LIMITED, {"recent": len(recent)})
             turn.say("action.limited" if not cooling else "action.cooldown")
             return start_escalation(turn, article_id=turn.data.get("article"))
     turn.data["action"] = {"name": name, "for": target}
@@ -132,11 +132,11 @@ async def action_input(turn: Turn) -> State | None:
     action = turn.data["action"]
     chosen = turn.chosen()
     if chosen == CANCEL:
-        return await _cancelled(turn)
+        return await cancelled(turn)
     if action["name"] == "ip_unblock":
         address, why = unblockable(turn.text, turn.rails.protected)
         if address is None:
-            await _record(turn, "ip_unblock", Outcome.REFUSED, {"why": why})
+            await record_outcome(turn, "ip_unblock", Outcome.REFUSED, {"why": why})
             turn.say(f"action.ip_unblock.{why}")
             turn.ask(turn.data["pending"]["text"], turn.pending_options())
             return None
@@ -165,7 +165,7 @@ async def _confirm(turn: Turn) -> State:
     if name == "ip_unblock":
         address, why = unblockable(action["ip"], turn.rails.protected)
         if address is None:
-            await _record(turn, name, Outcome.REFUSED, {"why": why})
+            await record_outcome(turn, name, Outcome.REFUSED, {"why": why})
             turn.say(f"action.ip_unblock.{why}")
             return turn.reset()
         what = turn.t("action.ip_unblock.confirm", address=address)
@@ -187,7 +187,7 @@ async def confirm_action(turn: Turn) -> State | None:
         return None
     turn.clear_pending()
     if chosen != YES:
-        return await _cancelled(turn)
+        return await cancelled(turn)
     return await _run(turn)
 
 
@@ -199,10 +199,10 @@ async def _run(turn: Turn) -> State:
             outcome, detail = await RUNNERS[name](turn)
     except (BackendError, TimeoutError) as error:
         summary = str(error) if isinstance(error, BackendError) else "no answer in time"
-        await _record(turn, name, Outcome.FAILED, {"error": summary}, backend=backend.name)
+        await record_outcome(turn, name, Outcome.FAILED, {"error": summary}, backend=backend.name)
         turn.say("action.failed")
         return await _ticket_for_failure(turn, name, summary)
-    await _record(turn, name, outcome, detail, backend=backend.name)
+    await record_outcome(turn, name, outcome, detail, backend=backend.name)
     if outcome is Outcome.NOT_FOUND:
         turn.say("action.not_found", email=_subject(turn))
         return start_escalation(turn, article_id=turn.data.get("article"))
@@ -306,16 +306,18 @@ def new_password() -> str:
     return "".join(chosen)
 
 
-async def _cancelled(turn: Turn) -> State:
+async def cancelled(turn: Turn) -> State:
+    """The user said no or cancel: record it; nothing changed."""
     name = turn.data["action"]["name"]
-    await _record(turn, name, Outcome.CANCELLED, {})
+    await record_outcome(turn, name, Outcome.CANCELLED, {})
     turn.say("action.cancelled")
     return turn.reset()
 
 
-async def _record(
+async def record_outcome(
     turn: Turn, name: str, outcome: Outcome, detail: dict[str, object], *, backend: str = ""
 ) -> None:
+    """Write the attempt to the audit log (``detail`` holds no secret) and count it."""
     action = turn.data.get("action") or {}
     subject = action.get("ip") or action.get("for") or turn.person.email or ""
     await record_attempt(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from handlers.actions import CANCEL, Outcome, _record, prepare
+from handlers.actions import CANCEL, Outcome, record_outcome, cancelled, prepare
 from handlers.backends import BackendError
 from handlers.facts import check_fact, start_escalation
 from handlers.router import Routes
@@ -36,11 +36,8 @@ def _hash(person_id: int, code: str) -> str:
 @routes.state(State.VERIFY_EMAIL)
 async def receive_email(turn: Turn) -> State | None:
     """Mail a code to the address, if the directory knows it (the reply is the same if not)."""
-    name = turn.data["action"]["name"]
     if turn.chosen() == CANCEL:
-        await _record(turn, name, Outcome.CANCELLED, {})
-        turn.say("action.cancelled")
-        return turn.reset()
+        return await cancelled(turn)
     email = check_fact("email", turn.text)
     if email is None:
         turn.say("fact.email.invalid")
@@ -74,7 +71,7 @@ async def receive_email(turn: Turn) -> State | None:
                 body=turn.t("verify.mail.body", code=code, minutes=minutes),
             )
     except BackendError as error:
-        await _record(turn, "verify_email", Outcome.FAILED, {"error": str(error)})
+        await record_outcome(turn, "verify_email", Outcome.FAILED, {"error": str(error)})
         turn.say("verify.mail_failed")
         return start_escalation(turn, article_id=turn.data.get("article"))
     turn.ask(
@@ -96,11 +93,8 @@ async def _known(turn: Turn, email: str) -> bool:
 @routes.state(State.VERIFY_CODE)
 async def receive_code(turn: Turn) -> State | None:
     """Check the code; right: the email is now this person's, and the action goes on."""
-    name = turn.data["action"]["name"]
     if turn.chosen() == CANCEL:
-        await _record(turn, name, Outcome.CANCELLED, {})
-        turn.say("action.cancelled")
-        return turn.reset()
+        return await cancelled(turn)
     assert turn.person.id is not None
     pending = await turn.session.get(EmailCode, turn.person.id)
     if pending is None:  # used already, or never sent
@@ -116,7 +110,7 @@ async def receive_code(turn: Turn) -> State | None:
         left = turn.rails.code_attempts - pending.attempts
         if left <= 0:
             await turn.session.delete(pending)
-            await _record(turn, "verify_email", Outcome.REFUSED, {"why": "too_many_codes"})
+            await record_outcome(turn, "verify_email", Outcome.REFUSED, {"why": "too_many_codes"})
             turn.say("verify.too_many")
             return start_escalation(turn, article_id=turn.data.get("article"))
         turn.session.add(pending)
@@ -125,7 +119,7 @@ async def receive_code(turn: Turn) -> State | None:
     turn.person.email = pending.email
     turn.session.add(turn.person)
     await turn.session.delete(pending)
-    await _record(turn, "verify_email", Outcome.DONE, {})
+    await record_outcome(turn, "verify_email", Outcome.DONE, {})
     turn.clear_pending()
     turn.say("verify.done", email=pending.email)
     return await prepare(turn)
