@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from handlers.actions import CANCEL, Outcome, record_outcome, cancelled, prepare
+from handlers.actions import CANCEL, Outcome, cancelled, prepare, record_outcome
 from handlers.backends import BackendError
 from handlers.facts import check_fact, start_escalation
 from handlers.router import Routes
