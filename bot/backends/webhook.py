@@ -344,10 +344,16 @@ def _text(obj: object, key: str) -> str:
 _KINDS: dict[type, str] = {str: "a string", bool: "true or false", dict: "an object or null"}
 
 
+def _present(result: object, key: str) -> dict[str, Any] | None:
+    """The object under ``key`` of a result, None for an explicit null; missing is malformed."""
+    if isinstance(result, dict) and key not in result:
+        raise _Malformed(f"'{key}' is missing")
+    found: dict[str, Any] | None = _field(result, key, dict)
+    return found
+
+
 def _account(result: object) -> Account | None:
-    if isinstance(result, dict) and "account" not in result:
-        raise _Malformed("'account' is missing")
-    found = _field(result, "account", dict)
+    found = _present(result, "account")
     if found is None:
         return None
     return Account(
@@ -360,9 +366,7 @@ def _account(result: object) -> Account | None:
 
 
 def _subscription(result: object) -> Subscription | None:
-    if isinstance(result, dict) and "subscription" not in result:
-        raise _Malformed("'subscription' is missing")
-    found = _field(result, "subscription", dict)
+    found = _present(result, "subscription")
     if found is None:
         return None
     return Subscription(
