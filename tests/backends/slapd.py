@@ -255,7 +255,10 @@ def _answers(server: Slapd) -> bool:
         try:
             server.connect().unbind()
             return True
-        except LDAPCommunicationError:  # not listening yet
+        # Not listening yet. While nothing listens, a connection to a port in the ephemeral
+        # range can meet itself (TCP self-connect) and read back its own bind request, which
+        # ldap3 fails to parse with a KeyError: that too only means "try again".
+        except (LDAPCommunicationError, KeyError):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"slapd did not answer in {STARTUP_TIMEOUT:g} s") from None
             time.sleep(0.02)
