@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.app import open_database
 from bot.backends.builtin import hash_password
 from bot.cli_common import run_or_exit, settings_or_exit
+from handlers.facts import check_fact
 from models.queries import audit_log
 from models.tables import DirectoryAccount, FirewallBan, SubscriptionRecord, utcnow
 
@@ -29,7 +30,6 @@ DESK_APPS = {
     "subscription": subscription_app,
     "audit": audit_app,
 }
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SINCE = re.compile(r"^(\d+)([mhd])$")
 T = TypeVar("T")
 
@@ -65,7 +65,7 @@ def directory_add(
     ] = None,
 ) -> None:
     """Add an account (usernames and emails are unique)."""
-    if not _EMAIL.match(email):
+    if check_fact("email", email) is None:
         raise _fail(f"{email!r} is not an email address")
 
     async def add(session: AsyncSession) -> str | None:
@@ -168,7 +168,7 @@ def subscription_add(
     billing_email: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Add a subscription owned by OWNER_EMAIL."""
-    if not _EMAIL.match(owner_email):
+    if check_fact("email", owner_email) is None:
         raise _fail(f"{owner_email!r} is not an email address")
 
     async def add(session: AsyncSession) -> None:

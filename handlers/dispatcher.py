@@ -97,11 +97,7 @@ class Dispatcher:
         """Someone's tickets in their language, read without touching their conversation."""
         async with self.sessions() as session:
             person = await find_person(session, platform=platform, external_id=user_id)
-            lang = (person.lang if person else None) or DEFAULT_LANG
-
-            def t(key: str, /, **params: object) -> str:
-                return self.catalogue.text(lang, key, **params)
-
+            t = self.catalogue.texts((person.lang if person else None) or DEFAULT_LANG)
             if person is None or person.id is None:
                 return t("status.none")
             return await status_text(session, person_id=person.id, t=t)

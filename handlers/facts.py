@@ -9,7 +9,7 @@ from handlers.messages import FormField
 from handlers.priority import LEVELS
 from handlers.router import Routes
 from handlers.states import State
-from handlers.text import shorten
+from handlers.text import EMAIL, shorten
 from handlers.tickets import open_ticket
 from handlers.turn import Turn
 
@@ -17,7 +17,6 @@ routes = Routes()
 
 SKIP = "skip"
 MAX_FACT = 500
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{5,24}$")
 
 
@@ -101,7 +100,7 @@ def check_fact(name: str, text: str) -> str | None:
     if not value:
         return None
     if name == "email":
-        return value.casefold() if _EMAIL.match(value) else None
+        return value.casefold() if EMAIL.match(value) else None
     if name == "ip_address":
         try:
             return str(ipaddress.ip_address(value))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from importlib import resources
 
 from knowledge.text import load_yaml
 
 DEFAULT_LANG = "en"
+
+Texts = Callable[..., str]  # a catalogue lookup in one language: t(key, **params)
 
 
 class Catalogue:
@@ -47,6 +50,10 @@ class Catalogue:
         texts = self._texts.get(lang) or self._texts[DEFAULT_LANG]
         template = texts.get(key) or self._texts[DEFAULT_LANG][key]
         return template.format(**params) if params else template
+
+    def texts(self, lang: str) -> Texts:
+        """:meth:`text` bound to one language: ``t(key, **params)``."""
+        return partial(self.text, lang)
 
     def all_texts(self, key: str) -> list[str]:
         """``key`` in every language (to recognise a typed choice label in any of them)."""

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from handlers.text import EMAIL
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 WINDOWS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
@@ -110,7 +112,6 @@ def _is_address(value: str) -> bool:
 # tags ("laptop-42", "PC_0042") far more often.
 _SYMBOLS = "".join(ch for ch in string.punctuation if ch not in "-_.")
 _CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, _SYMBOLS)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def looks_like_password(text: str) -> bool:
@@ -122,7 +123,7 @@ def looks_like_password(text: str) -> bool:
     token = text.strip()
     if not 8 <= len(token) <= 64 or any(ch.isspace() for ch in token):
         return False
-    if _EMAIL.match(token) or "://" in token or re.fullmatch(r"[0-9a-fA-Fx.:]+", token):
+    if EMAIL.match(token) or "://" in token or re.fullmatch(r"[0-9a-fA-Fx.:]+", token):
         return False
     kinds = sum(any(ch in chars for ch in token) for chars in _CLASSES)
     has_letter_and_digit = any(ch.isalpha() for ch in token) and any(ch.isdigit() for ch in token)

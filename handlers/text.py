@@ -7,6 +7,8 @@ import unicodedata
 
 MAX_TEXT = 4000  # characters kept from one message; longer text is cut, and the user is told
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # name@domain.tld: what a fact may be
+
 _KEEP = {"\n", "\t"}
 _TERMINAL_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 

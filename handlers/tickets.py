@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.desk import LANG as DESK_LANG
 from handlers.errors import UserFacingError
+from handlers.i18n import Texts
 from handlers.messages import Reply
 from handlers.priority import priority
 from handlers.router import Routes
@@ -18,8 +17,6 @@ from models.queries import create_ticket, ticket_events, tickets_of
 from models.tables import Ticket
 
 routes = Routes()
-
-Texts = Callable[..., str]  # a catalogue lookup in one language: t(key, **params)
 
 SUBJECT_LIMIT = 80
 ANNOUNCED_DESCRIPTION = 600  # characters of the user's description in the channel post
@@ -74,12 +71,8 @@ def announce(turn: Turn, ticket: Ticket) -> None:
     if channel is None:
         return
 
-    def t(key: str, /, **params: object) -> str:
-        return turn.catalogue.text(DESK_LANG, key, **params)
-
-    facts = "\n".join(
-        f"  • {t(f'fact.{name}.label')}: {value}" for name, value in ticket.facts.items()
-    )
+    t = turn.catalogue.texts(DESK_LANG)
+    facts = fact_lines(ticket.facts, t)
     text = t(
         "ticket.announce",
         number=ticket.id,
@@ -93,6 +86,11 @@ def announce(turn: Turn, ticket: Ticket) -> None:
         facts=facts or t("ticket.no_facts"),
     )
     turn.replies.append(Reply(text, to=channel))
+
+
+def fact_lines(facts: dict[str, str], t: Texts) -> str:
+    """The collected facts, one "  • label: value" line each."""
+    return "\n".join(f"  • {t(f'fact.{name}.label')}: {value}" for name, value in facts.items())
 
 
 def _tried(turn: Turn) -> list[dict[str, object]]:
@@ -140,9 +138,7 @@ async def show_ticket(turn: Turn) -> State | None:
         raise UserFacingError("ticket.not_found", number=number)
     assert ticket.id is not None
     events = await ticket_events(turn.session, ticket_id=ticket.id)
-    facts = "\n".join(
-        f"  • {turn.t(f'fact.{name}.label')}: {value}" for name, value in ticket.facts.items()
-    )
+    facts = fact_lines(ticket.facts, turn.t)
     history = "\n".join(
         f"  • {event.created_at:%Y-%m-%d %H:%M} {turn.t(f'ticket.event.{event.kind}')}"
         for event in events
