@@ -24,7 +24,7 @@ from handlers.states import State
 from handlers.tickets import open_ticket
 from handlers.turn import Option, Turn
 from models.queries import attempts_since, record_attempt
-from models.tables import as_utc, utcnow
+from models.tables import utcnow
 
 routes = Routes()
 
@@ -86,7 +86,7 @@ async def begin(turn: Turn, name: str, *, target: str | None = None) -> State:
         recent = await attempts_since(
             turn.session, actor=actor, action=name, since=now - limit.window, outcomes=counted
         )
-        cooling = bool(recent) and now - as_utc(recent[0].created_at) < turn.rails.cooldown
+        cooling = bool(recent) and now - recent[0].created_at < turn.rails.cooldown
         if len(recent) >= limit.count or cooling:
             await record_outcome(turn, name, Outcome.LIMITED, {"recent": len(recent)})
             turn.say("action.limited" if not cooling else "action.cooldown")

@@ -16,7 +16,7 @@ from handlers.facts import check_fact, start_escalation
 from handlers.router import Routes
 from handlers.states import State
 from handlers.turn import Turn
-from models.tables import EmailCode, as_utc, utcnow
+from models.tables import EmailCode, utcnow
 
 routes = Routes()
 
@@ -100,7 +100,7 @@ async def receive_code(turn: Turn) -> State | None:
     if pending is None:  # used already, or never sent
         turn.say("verify.no_code")
         return ask_email(turn)
-    if as_utc(pending.expires_at) < utcnow():
+    if pending.expires_at < utcnow():
         await turn.session.delete(pending)
         turn.say("verify.expired")
         return ask_email(turn)

@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -15,13 +15,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def as_utc(moment: datetime) -> datetime:
-    """A stored time made timezone-aware (SQLite hands them back without a zone)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware time in every database: SQLite hands times back without a zone,
+    PostgreSQL with one; read through this, both compare with :func:`utcnow`."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 def _timestamp() -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    return Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 def _json(default: Any) -> Any:
@@ -71,7 +79,7 @@ class LinkCode(SQLModel, table=True):
 
     code_hash: str = Field(primary_key=True, max_length=64)
     person_id: int = Field(foreign_key="person.id", index=True)
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     created_at: datetime = _timestamp()
 
 
@@ -163,7 +171,7 @@ class EmailCode(SQLModel, table=True):
     email: str = Field(max_length=320)
     code_hash: str = Field(max_length=64)
     attempts: int = 0
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class AuditRecord(SQLModel, table=True):
@@ -178,7 +186,7 @@ class AuditRecord(SQLModel, table=True):
     detail: dict[str, Any] = _json(dict)  # the backend's answer, summarised
     created_at: datetime = Field(
         default_factory=utcnow,
-        sa_column=Column(DateTime(timezone=True), nullable=False, index=True),
+        sa_column=Column(UtcDateTime(), nullable=False, index=True),
     )
 
 
