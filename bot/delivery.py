@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from handlers.desk import PRIVATE, parse_address
 from handlers.messages import Address, IncomingMessage, Reply
 
 logger = logging.getLogger(__name__)
@@ -22,11 +23,15 @@ class Sender(Protocol):
 
     platform: str
 
-    async def send(self, address: Address, reply: Reply) -> None:
-        """Post ``reply`` in a chat (a thread of it, if the address has one)."""
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        """Post ``reply`` in a chat (a thread of it, if the address has one, or under the
+        message ``reply.reply_to``); the platform's id of the posted message."""
 
-    async def send_private(self, user_id: str, reply: Reply) -> None:
-        """Post ``reply`` in the private chat with ``user_id``."""
+    async def send_private(self, user_id: str, reply: Reply) -> str | None:
+        """Post ``reply`` in the private chat with ``user_id``; the posted message's id."""
+
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> None:
+        """Replace the text and buttons of a message Garda posted in a chat."""
 
 
 class DeliveryError(Exception):
@@ -53,14 +58,27 @@ class Courier:
             except DeliveryError as error:
                 logger.error("could not deliver a reply to %s: %s", message.user_key, error)
 
-    async def send(self, message: IncomingMessage, reply: Reply) -> None:
-        """Send one reply to ``message`` where it belongs."""
+    async def send(self, message: IncomingMessage, reply: Reply) -> str | None:
+        """Send one reply to ``message`` where it belongs; the posted message's id."""
         if reply.to is not None:
-            await self._sender(reply.to.platform).send(reply.to, reply)
-        elif reply.private or message.origin is None:
-            await self._sender(message.platform).send_private(message.user_id, reply)
-        else:
-            await self._sender(message.platform).send(message.origin, reply)
+            return await self._sender(reply.to.platform).send(reply.to, reply)
+        if reply.private or message.origin is None:
+            return await self._sender(message.platform).send_private(message.user_id, reply)
+        return await self._sender(message.platform).send(message.origin, reply)
+
+    async def post(self, target: str, reply: Reply) -> str | None:
+        """Send ``reply`` to an outbox target: an address (``slack:C1``, ``telegram:-100/7``)
+        or someone's private chat (``private:telegram:42``); the posted message's id."""
+        kind, _, rest = target.partition(":")
+        if kind == PRIVATE:
+            platform, _, user_id = rest.partition(":")
+            return await self._sender(platform).send_private(user_id, reply)
+        address = parse_address(target)
+        return await self._sender(address.platform).send(address, reply)
+
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> None:
+        """Replace a message Garda posted at ``address``."""
+        await self._sender(address.platform).edit(address, message_id, reply)
 
     def _sender(self, platform: str) -> Sender:
         sender = self.senders.get(platform)

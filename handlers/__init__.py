@@ -7,7 +7,7 @@ from handlers.router import Router
 
 def build_router() -> Router:
     """Compose every module's routes into one router (duplicate names fail here)."""
-    from handlers import actions, commands, facts, identity, intake, link, tickets
+    from handlers import actions, agents, commands, facts, identity, intake, link, tickets
 
     return Router(
         commands.routes,
@@ -17,4 +17,5 @@ def build_router() -> Router:
         link.routes,
         actions.routes,
         identity.routes,
+        agents.routes,
     )

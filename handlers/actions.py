@@ -330,6 +330,7 @@ async def record_outcome(
         detail=detail,
     )
     turn.note("action", f"{name}:{outcome.value}")
+    turn.data.setdefault("attempts", []).append({"action": name, "outcome": outcome.value})
 
 
 async def _ticket_for_failure(turn: Turn, name: str, summary: str) -> State:

@@ -25,7 +25,10 @@ async def show_help(turn: Turn) -> State | None:
     for name, docstring in turn.commands:
         key = f"help.{name}"  # a translation of the docstring, where the language has one
         lines.append("  " + (turn.t(key) if turn.catalogue.has(turn.lang, key) else docstring))
-    turn.say_text(turn.t("help.intro") + "\n" + "\n".join(lines))
+    text = turn.t("help.intro") + "\n" + "\n".join(lines)
+    if turn.desk.tier_of(turn.message.user_key) > 0:  # agents also get the desk's commands
+        text += "\n\n" + turn.t("agent.help")
+    turn.say_text(text)
     return None
 
 

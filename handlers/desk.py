@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from handlers.messages import Address
+from handlers.priority import MATRIX
+from handlers.sla import SlaPolicy
 
 LANG = "en"  # support channels are written to in this language
+PRIVATE = "private"  # an outbox target ``private:slack:U123``: that person's private chat
+# The commands of the support desk: adapters pass them on whole, arguments and all.
+AGENT_COMMANDS = frozenset(
+    {"queue", "mine", "take", "escalate", "ask", "reply", "note", "resolve", "reopen"}
+)
+DESK_CHOICE = "desk:"  # prefix of the ids of ticket buttons (``desk:claim:12``), which act on
+# the ticket whoever presses them and whatever their conversation is doing
+
+
+def private_target(user_key: str) -> str:
+    """The outbox target of ``user_key``'s private chat (``private:telegram:42``)."""
+    return f"{PRIVATE}:{user_key}"
 
 
 @dataclass(frozen=True)
@@ -18,17 +33,38 @@ class Desk:
     channels: Mapping[int, Address] = field(default_factory=dict)
     agents: Mapping[str, int] = field(default_factory=dict)  # user key -> highest tier
     admins: frozenset[str] = frozenset()
+    # topic channels: (tier, topic) -> address; tier None means every tier of that topic
+    topics: Mapping[tuple[int | None, str], Address] = field(default_factory=dict)
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+    close_after: timedelta = timedelta(days=3)  # a resolved ticket nobody answers then closes
+    matrix: Mapping[tuple[str, str], str] = field(default_factory=lambda: dict(MATRIX))
+
+    def priority(self, impact: str, urgency: str) -> str:
+        """``P1`` to ``P4`` for an impact and urgency (see :mod:`handlers.priority`)."""
+        return self.matrix[(impact, urgency)]
 
     def tier_of(self, user_key: str) -> int:
         """The support tier someone works at (admins count as Level 3); 0 for employees."""
         return 3 if user_key in self.admins else self.agents.get(user_key, 0)
 
-    def channel_for(self, tier: int) -> Address | None:
-        """Where tickets of ``tier`` are announced: its own channel, else the nearest lower."""
+    def channel_for(self, tier: int, topic: str | None = None) -> Address | None:
+        """Where tickets of ``tier`` are announced: the topic's own channel for that tier or
+        for every tier, else the tier's channel, else the nearest lower tier's."""
+        if topic is not None:
+            for key in ((tier, topic), (None, topic)):
+                if key in self.topics:
+                    return self.topics[key]
         for level in range(tier, 0, -1):
             if level in self.channels:
                 return self.channels[level]
         return None
+
+    def is_support_channel(self, address: Address | None) -> bool:
+        """Whether ``address`` is in one of the support channels (any thread of it)."""
+        if address is None:
+            return False
+        chats = {(a.platform, a.chat_id) for a in (*self.channels.values(), *self.topics.values())}
+        return (address.platform, address.chat_id) in chats
 
 
 def parse_address(text: str) -> Address:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers import transcript
 from handlers.backends import Backends
+from handlers.clock import Clock
 from handlers.desk import Desk
 from handlers.errors import UserFacingError
 from handlers.i18n import DEFAULT_LANG, Catalogue
@@ -17,6 +20,7 @@ from handlers.messages import IncomingMessage, Reply
 from handlers.rails import Rails, looks_like_password
 from handlers.router import Router, parse_command
 from handlers.states import State
+from handlers.sweeper import sweep
 from handlers.text import clean_text
 from handlers.tickets import status_text
 from handlers.turn import Turn
@@ -50,6 +54,8 @@ class Dispatcher:
         observer: Observer | None = None,
         backends: BackendFactory | None = None,
         rails: Rails | None = None,
+        clock: Clock = utcnow,
+        wake: Callable[[], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.kb = kb
@@ -59,6 +65,8 @@ class Dispatcher:
         self.observer = observer
         self.backends = backends or (lambda _session: Backends())
         self.rails = rails or Rails()
+        self.clock = clock
+        self.wake = wake  # called after a commit that put messages in the outbox
         self._locks = KeyedLocks()
         self._help = tuple(
             (command.name, command.help)
@@ -79,19 +87,39 @@ class Dispatcher:
                         return []
                     turn = await self._start_turn(session, message)
                     lang = turn.lang
+                    in_channel = self.desk.is_support_channel(message.origin)
                     if _pasted_password(turn):  # never stored, never matched, never logged
                         turn.say("security.password_pasted")
                         turn.note("security", "password_pasted")
                     else:
-                        await self.router.dispatch(turn)
+                        transcript.heard(
+                            turn.transcript,
+                            text=turn.text,
+                            name=turn.person.display_name,
+                            state=turn.state,
+                        )
+                        await self.router.dispatch(turn, in_channel=in_channel)
                     self._save(turn)
                 self._report(turn.notes)
+                if turn.queued and self.wake is not None:
+                    self.wake()
+                if in_channel and message.choice is not None:  # a ticket button: answered
+                    return [_privately(reply) for reply in turn.replies]  # to the presser only
                 return turn.replies
             except UserFacingError as error:
                 return [Reply(self.catalogue.text(lang, error.key, **error.params))]
             except Exception:  # the one boundary: anything unexpected is a bug, rolled back
                 logger.exception("failed to handle a message from %s", message.user_key)
                 return [Reply(self.catalogue.text(lang, "error.unexpected"))]
+
+    async def sweep(self) -> int:
+        """Fire the SLA timers that are due; how many fired (see :func:`handlers.sweeper.sweep`)."""
+        fired, queued = await sweep(
+            self.sessions, desk=self.desk, catalogue=self.catalogue, now=self.clock()
+        )
+        if queued and self.wake is not None:
+            self.wake()
+        return fired
 
     async def overview(self, *, platform: str, user_id: str) -> str:
         """Someone's tickets in their language, read without touching their conversation."""
@@ -120,6 +148,10 @@ class Dispatcher:
             session, user_key=message.user_key, person_id=person.id
         )
         text, truncated = clean_text(message.text)
+        now = self.clock()
+        state = _known_state(conversation.state)
+        data = dict(conversation.data or {})
+        lines, since = transcript.resume(data, state, now)
         turn = Turn(
             message=message,
             text=text,
@@ -128,12 +160,15 @@ class Dispatcher:
             conversation=conversation,
             kb=self.kb,
             catalogue=self.catalogue,
-            state=_known_state(conversation.state),
-            data=dict(conversation.data or {}),
+            state=state,
+            data=data,
             commands=self._help,
             desk=self.desk,
             backends=self.backends(session),
             rails=self.rails,
+            now=now,
+            transcript=lines,
+            since=since,
         )
         turn.lang = self._language(turn)
         if truncated:
@@ -156,12 +191,18 @@ class Dispatcher:
         return detected or turn.conversation.lang or DEFAULT_LANG
 
     def _save(self, turn: Turn) -> None:
+        transcript.said(turn.transcript, turn.replies)
+        transcript.keep(turn.data, turn.transcript, turn.since, turn.state)
         conversation = turn.conversation
         conversation.state = turn.state.value
         conversation.data = turn.data
         conversation.updated_at = utcnow()
         flag_modified(conversation, "data")
         turn.session.add(conversation)
+
+
+def _privately(reply: Reply) -> Reply:
+    return reply if reply.to is not None else replace(reply, private=True)
 
 
 def _pasted_password(turn: Turn) -> bool:

@@ -8,6 +8,7 @@ from handlers.facts import start_escalation
 from handlers.router import Routes
 from handlers.states import State
 from handlers.text import has_words
+from handlers.tickets import answer_on_ticket
 from handlers.turn import Option, Turn
 from knowledge.matching import Decision, MatchResult
 
@@ -20,6 +21,8 @@ ARTICLE_PREFIX = "article:"
 @routes.state(State.IDLE, State.DESCRIBE)
 async def describe_problem(turn: Turn) -> State:
     """Take the user's description of the problem and find what fits it."""
+    if turn.state is State.IDLE and await answer_on_ticket(turn):
+        return State.IDLE  # words for the agent on their ticket, passed on
     if not turn.text or not has_words(turn.text):
         turn.say("intake.no_words" if turn.text else "intake.empty")
         return State.DESCRIBE

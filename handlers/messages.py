@@ -50,6 +50,7 @@ class IncomingMessage:
     event_key: str | None = None  # platform event id, for de-duplicating retries
     email: str | None = None  # the address the platform verified for this user, if any
     fields: Mapping[str, str] = field(default_factory=dict, compare=False)  # a submitted form
+    reply_to: str | None = None  # the platform id of the message this one answers, if any
     raw: Any = field(default=None, compare=False, repr=False)  # for debugging only
 
     @property
@@ -68,3 +69,29 @@ class Reply:
     private: bool = False
     form: tuple[FormField, ...] = ()  # the same questions as one form, where a platform can
     expires_after: float | None = None  # seconds: a secret the platform should then delete
+    reply_to: str | None = None  # the platform id of a message to answer under (its thread)
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    """``reply`` as JSON-ready data, for the outbox (``to`` is stored beside it)."""
+    data: dict[str, Any] = {"text": reply.text}
+    if reply.choices:
+        data["choices"] = [[choice.id, choice.label] for choice in reply.choices]
+    if reply.private:
+        data["private"] = True
+    if reply.expires_after is not None:
+        data["expires_after"] = reply.expires_after
+    if reply.reply_to is not None:
+        data["reply_to"] = reply.reply_to
+    return data
+
+
+def reply_from_json(data: Mapping[str, Any]) -> Reply:
+    """The reply :func:`reply_to_json` stored."""
+    return Reply(
+        text=str(data.get("text", "")),
+        choices=tuple(Choice(str(i), str(label)) for i, label in data.get("choices", ())),
+        private=bool(data.get("private", False)),
+        expires_after=data.get("expires_after"),
+        reply_to=data.get("reply_to"),
+    )

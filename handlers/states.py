@@ -17,3 +17,4 @@ class State(enum.StrEnum):
     VERIFY_CODE = "verify_code"  # waiting for that code
     ACTION_INPUT = "action_input"  # asking what a self-service action needs (an address...)
     ACTION_CONFIRM = "action_confirm"  # showed what the action will do; waiting for yes/no
+    DESK_INPUT = "desk_input"  # an agent pressed Ask or Resolve: waiting for their words

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -10,13 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.backends import Backends
 from handlers.desk import Desk
+from handlers.escalation import Tickets
 from handlers.i18n import Catalogue
 from handlers.messages import Choice, FormField, IncomingMessage, Reply
 from handlers.rails import Rails
 from handlers.states import State
 from knowledge.base import KnowledgeBase
 from knowledge.text import fold
-from models.tables import Conversation, Person
+from models.tables import Conversation, Person, utcnow
 
 LABEL_SIMILARITY = 85  # how close typed text must be to a choice label to count as choosing it
 
@@ -61,6 +63,23 @@ class Turn:
     backends: Backends = field(default_factory=Backends)
     rails: Rails = field(default_factory=Rails)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) for metrics
+    now: datetime = field(default_factory=utcnow)  # the dispatcher's clock, read once per turn
+    transcript: list[dict[str, str]] = field(default_factory=list)  # see handlers.transcript
+    since: datetime = field(default_factory=utcnow)  # when this request's conversation began
+    _tickets: Tickets | None = None
+
+    def tickets(self) -> Tickets:
+        """Ticket changes in this turn's transaction (what they tell others goes to the outbox)."""
+        if self._tickets is None:
+            self._tickets = Tickets(
+                self.session, desk=self.desk, catalogue=self.catalogue, now=self.now
+            )
+        return self._tickets
+
+    @property
+    def queued(self) -> int:
+        """How many messages this turn put in the outbox."""
+        return self._tickets.queued if self._tickets is not None else 0
 
     def t(self, key: str, /, **params: object) -> str:
         """The catalogue text for ``key`` in the user's language."""

@@ -51,7 +51,7 @@ async def save_articles(
         else:
             updated += 1
         _apply(row, doc)
-        row.enabled = True
+        row.enabled, row.draft = True, False
         row.revision += 1
         row.updated_by, row.updated_at = author, utcnow()
         session.add(row)
@@ -67,6 +67,41 @@ async def save_articles(
         )
     await session.flush()
     return ImportSummary(created, updated, unchanged)
+
+
+async def save_draft(
+    session: AsyncSession,
+    *,
+    slug: str,
+    lang: str,
+    title: str,
+    topic: str,
+    symptoms: list[str],
+    body: str,
+    tier: int,
+    author: str,
+) -> str | None:
+    """Store a draft article (not matched until published); None if ``slug`` is taken."""
+    taken = await session.exec(select(Article).where(Article.slug == slug, Article.lang == lang))
+    if taken.first() is not None:
+        return None
+    row = Article(
+        slug=slug, lang=lang, title=title, topic=topic, symptoms=symptoms, body=body, tier=tier,
+        enabled=False, draft=True, updated_by=author, updated_at=utcnow(),
+    )  # fmt: skip
+    session.add(row)
+    session.add(
+        ArticleRevision(
+            slug=slug,
+            lang=lang,
+            revision=1,
+            snapshot=to_doc(row).fields(),
+            author=author,
+            source="ticket",
+        )
+    )
+    await session.flush()
+    return slug
 
 
 def _apply(row: Article, doc: ArticleDoc) -> None:

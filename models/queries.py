@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,10 +17,12 @@ from models.tables import (
     Conversation,
     Identity,
     LinkCode,
+    OutboxMessage,
     Person,
     ProcessedEvent,
     Ticket,
     TicketEvent,
+    utcnow,
 )
 
 
@@ -116,6 +119,25 @@ async def tickets_of(session: AsyncSession, *, person_id: int, limit: int = 10) 
         .limit(limit)
     )
     return (await session.exec(statement)).all()
+
+
+async def listening_ticket(
+    session: AsyncSession, *, person_id: int, since: datetime
+) -> Ticket | None:
+    """The requester's ticket an agent is talking with them about, if any: one waiting on
+    them, or one an agent wrote to them about since ``since``; the most recent."""
+    active = ("new", "open", "in_progress", "escalated", "reopened", "resolved")
+    statement = (
+        select(Ticket)
+        .where(Ticket.requester_id == person_id)
+        .where(
+            (col(Ticket.status) == "waiting")
+            | (col(Ticket.status).in_(active) & (col(Ticket.relayed_at) >= since))
+        )
+        .order_by(col(Ticket.relayed_at).desc(), col(Ticket.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
 
 
 async def ticket_events(session: AsyncSession, *, ticket_id: int) -> Sequence[TicketEvent]:
@@ -226,3 +248,35 @@ async def audit_log(
         statement = statement.where(col(AuditRecord.created_at) >= since)
     statement = statement.order_by(col(AuditRecord.created_at).desc()).limit(limit)
     return list((await session.exec(statement)).all())
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    target: str,
+    reply: dict[str, Any],
+    ticket_id: int | None = None,
+    purpose: str = "notice",
+    due_at: datetime | None = None,
+) -> bool:
+    """Put a message in the outbox, once per ``key`` ever: False if ``key`` was already used.
+
+    Part of the caller's transaction: the message exists exactly when the change it tells
+    of does.
+    """
+    values: dict[str, Any] = {
+        "key": key,
+        "target": target,
+        "reply": reply,
+        "ticket_id": ticket_id,
+        "purpose": purpose,
+        "attempts": 0,
+        "error": "",
+        "due_at": due_at or utcnow(),
+        "created_at": utcnow(),
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(OutboxMessage).values(values).on_conflict_do_nothing()
+    result = await session.exec(statement)
+    return bool(result.rowcount)

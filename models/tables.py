@@ -110,10 +110,88 @@ class Ticket(SQLModel, table=True):
     tier: int = 2
     status: str = Field(default=TicketStatus.NEW.value, max_length=20)  # a TicketStatus
     facts: dict[str, Any] = _json(dict)
+    articles: list[Any] = _json(list)  # [{"article", "score"}]: what Level I showed or offered
+    attempts: list[Any] = _json(list)  # [{"action", "outcome"}]: self-service tried first
+    transcript: list[Any] = _json(list)  # [{"who", "text"}]: the conversation, secrets redacted
     lang: str = Field(default="en", max_length=8)
     origin: str = Field(default="", max_length=300)  # address the request came from
+    requester_key: str = Field(default="", max_length=240)  # the account to answer in private
+    assignee: str | None = Field(default=None, max_length=240, index=True)  # an agent's user key
+    assignee_name: str = Field(default="", max_length=200)
+    resolution: str = ""  # the resolving agent's note
+    relayed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
+
+
+class TicketSegment(SQLModel, table=True):
+    """A stretch of a ticket's life at one tier, running or paused (waiting on the requester).
+
+    The SLA clocks of each tier are the sums of its running segments; tier 1 is Level I's
+    own intake, from the first message to the ticket.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    tier: int
+    paused: bool = False
+    started_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
+class SlaTimer(SQLModel, table=True):
+    """A moment an SLA clock reaches a warning or a target (or a resolved ticket closes).
+
+    One row per ticket, tier and kind: rescheduling moves ``due_at``; a fired timer keeps
+    ``fired_at``, so no sweeper, however many run, fires it twice.
+    """
+
+    __table_args__ = (UniqueConstraint("ticket_id", "tier", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    tier: int
+    kind: str = Field(max_length=20)  # ack_warn, ack_breach, resolve_warn, resolve_breach, close
+    due_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
+    fired_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message that must reach a support channel or a requester, written in the same
+    transaction as the change it tells of and delivered afterwards, with retries."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # idempotency: one message per key, ever
+    target: str = Field(max_length=300)  # an address (slack:C1/ts), or private:slack:U1
+    reply: dict[str, Any] = _json(dict)  # the Reply, as handlers.messages.reply_to_json
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    purpose: str = Field(default="notice", max_length=20)  # packet, edit, notice
+    attempts: int = 0
+    due_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, index=True)
+    )
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    message_id: str | None = Field(default=None, max_length=100)  # the platform's, once sent
+    error: str = Field(default="", max_length=500)
+    created_at: datetime = _timestamp()
+
+
+class TicketPost(SQLModel, table=True):
+    """A ticket's packet as posted in a support channel: where replies to it belong."""
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    tier: int
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=200)
+    thread_id: str | None = Field(default=None, max_length=100)
+    message_id: str = Field(max_length=100)
+    created_at: datetime = _timestamp()
 
 
 class TicketEvent(SQLModel, table=True):
@@ -144,6 +222,7 @@ class Article(SQLModel, table=True):
     tier: int = 2
     body: str = ""
     enabled: bool = True
+    draft: bool = False  # written from a resolved ticket, waiting for an admin to publish
     revision: int = 1
     updated_by: str = Field(default="", max_length=240)
     updated_at: datetime = _timestamp()

@@ -57,7 +57,11 @@ async def test_not_solved_collects_facts_impact_and_urgency_then_opens_a_ticket(
     assert (ticket.impact, ticket.urgency, ticket.priority) == ("low", "high", "P3")
     assert ticket.description == "I forgot my password"
     assert event.kind == "created"
-    assert event.detail["articles_tried"][0]["article"] == "password-reset"
+    assert ticket.articles[0]["article"] == "password-reset"
+    said = [(line["who"], line["text"]) for line in ticket.transcript]
+    assert said[0] == ("requester", "I forgot my password")
+    assert ("requester", "ana@example.com") in said
+    assert any(who == "garda" and "work email" in text for who, text in said)
 
 
 async def test_talk_to_a_person_also_leads_to_a_ticket(dispatcher: Dispatcher) -> None:

@@ -12,7 +12,8 @@ from sqlmodel import select
 from bot.app import Garda, open_garda
 from handlers.desk import Desk, parse_address
 from handlers.messages import Address
-from models.tables import Person, Ticket
+from handlers.messages import reply_from_json
+from models.tables import OutboxMessage, Person, Ticket
 from tests.helpers import Chat
 
 L2 = Address("slack", "C0L2")
@@ -42,15 +43,21 @@ async def test_a_new_ticket_is_announced_in_its_tiers_channel(desk_garda: DeskGa
     await chat.press("impact:medium")
     await chat.press("urgency:high")
 
-    to_requester = [reply for reply in chat.replies if reply.to is None]
-    announced = [reply for reply in chat.replies if reply.to is not None]
-    assert "ticket #1" in to_requester[0].text
-    assert [reply.to for reply in announced] == [L2]  # printers are Level 2
-    post = announced[0].text
-    assert post.startswith("New ticket #1: ")
-    assert "Ana (telegram:ana)" in post
-    assert "my printer is not printing" in post
-    assert "Printer: Printer 3F-East" in post
+    assert "ticket #1" in chat.text
+    async with garda.sessions() as session:
+        queued = (await session.exec(select(OutboxMessage))).all()
+    assert [(m.purpose, m.target) for m in queued] == [("packet", str(L2))]  # printers: L2
+    packet = reply_from_json(queued[0].reply)
+    assert packet.text.startswith("🎫 Ticket #1 · P2 (high) · Level 2 · new")
+    assert "From: Ana (telegram:ana)" in packet.text
+    assert "my printer is not printing" in packet.text
+    assert "Printer: Printer 3F-East" in packet.text
+    assert [c.label for c in packet.choices] == [
+        "Claim",
+        "Escalate to L3",
+        "Ask requester",
+        "Resolve",
+    ]
 
 
 async def test_without_support_channels_nothing_is_announced(garda: Garda) -> None:
@@ -59,7 +66,8 @@ async def test_without_support_channels_nothing_is_announced(garda: Garda) -> No
     await chat.press("impact:low")
     await chat.press("urgency:low")
     assert "ticket #1" in chat.text
-    assert all(reply.to is None for reply in chat.replies)
+    async with garda.sessions() as session:
+        assert (await session.exec(select(OutboxMessage))).all() == []
 
 
 def test_a_tier_without_a_channel_uses_the_nearest_lower_one() -> None:

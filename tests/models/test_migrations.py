@@ -39,6 +39,10 @@ TABLES = {
     "processedevent",
     "ticket",
     "ticketevent",
+    "ticketsegment",
+    "slatimer",
+    "outboxmessage",
+    "ticketpost",
 }
 
 
