@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.delivery import Courier
 from bot.metrics import Metrics
+from bot.outbox import Outbox
 from handlers import build_router
 from handlers.backends import Mailer
-from handlers.desk import Desk, parse_address
+from handlers.clock import Clock
+from handlers.desk import Desk
 from handlers.dispatcher import BackendFactory, Dispatcher, Observer
 from handlers.i18n import Catalogue
 from handlers.messages import IncomingMessage
@@ -25,18 +27,25 @@ from knowledge.base import KnowledgeBase
 from knowledge.store import BUNDLED, count_articles, enabled_articles, save_articles
 from models.db import SessionFactory, make_engine, make_sessions
 from models.migrate import ensure_schema
+from models.tables import utcnow
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class Garda:
-    """A running Garda: its database, its dispatcher, and the way out to every platform."""
+    """A running Garda: its database, its dispatcher, and the ways out to every platform:
+    the courier for immediate replies, the outbox for messages that must arrive.
+
+    Nothing runs in the background here: ``bot.jobs.Jobs`` delivers the outbox and sweeps
+    the SLA timers where a process starts it (tests call ``outbox.deliver_due()`` instead).
+    """
 
     engine: AsyncEngine
     sessions: SessionFactory
     dispatcher: Dispatcher
-    courier: Courier = field(default_factory=Courier)
+    courier: Courier
+    outbox: Outbox
     metrics: Metrics = field(default_factory=Metrics)
 
     async def receive(self, message: IncomingMessage) -> None:
@@ -48,16 +57,8 @@ class Garda:
 
 
 def desk_from(settings: Settings) -> Desk:
-    """The support channels named by ``GARDA_ESCALATE_L2`` / ``GARDA_ESCALATE_L3``."""
-    channels = {
-        tier: parse_address(value)
-        for tier, value in ((2, settings.escalate_l2), (3, settings.escalate_l3))
-        if value
-    }
-    agents: dict[str, int] = {}
-    for tier, keys in ((1, settings.agents_l1), (2, settings.agents_l2), (3, settings.agents_l3)):
-        agents.update(dict.fromkeys(keys, tier))  # a key listed twice keeps its highest tier
-    return Desk(channels, agents=agents, admins=frozenset(settings.admins))
+    """The support desk the settings describe (see :meth:`Settings.desk`)."""
+    return settings.desk()
 
 
 async def prepare_database(url: str) -> tuple[AsyncEngine, SessionFactory]:
@@ -96,10 +97,13 @@ async def open_garda(
     observer: Observer | None = None,
     backends: BackendFactory | None = None,
     rails: Rails | None = None,
+    clock: Clock = utcnow,
 ) -> AsyncIterator[Garda]:
     """Start Garda on ``database_url`` and close its connections afterwards."""
     engine, sessions = await prepare_database(database_url)
     metrics = Metrics()
+    courier = Courier()
+    outbox = Outbox(sessions, courier, clock=clock, metrics=metrics)
 
     def observe(kind: str, value: str) -> None:
         metrics.observe(kind, value)
@@ -118,8 +122,10 @@ async def open_garda(
             observer=observe,
             backends=backends,
             rails=rails,
+            clock=clock,
+            wake=outbox.wake,
         )
-        yield Garda(engine, sessions, dispatcher, metrics=metrics)
+        yield Garda(engine, sessions, dispatcher, courier, outbox, metrics=metrics)
     finally:
         await engine.dispose()
 

@@ -18,6 +18,7 @@ from bot.app import garda_for, open_database
 from bot.cli_common import run_or_exit, settings_or_exit
 from bot.cli_desk import DESK_APPS
 from bot.console import ConsoleAdapter, ConsoleMailer, console_streams
+from bot.jobs import jobs_for
 from knowledge.articles import ArticleFileError, read_folder
 from knowledge.base import KnowledgeBase
 from knowledge.matching import MatchResult
@@ -59,7 +60,9 @@ def chat(
     async def converse() -> None:
         mailer = None if settings.smtp_host else ConsoleMailer(stdout)
         async with garda_for(settings, mailer=mailer) as garda:
-            await ConsoleAdapter(garda, user=user, stdin=stdin, stdout=stdout).run()
+            console = ConsoleAdapter(garda, user=user, stdin=stdin, stdout=stdout)
+            async with jobs_for(garda):  # tickets' notices reach the terminal through the outbox
+                await console.run()
 
     try:
         run_or_exit(converse())

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from handlers.desk import parse_address
+from handlers.desk import Desk, parse_address, parse_topic_channels
+from handlers.priority import parse_matrix
 from handlers.rails import Rails, parse_limits, parse_networks
+from handlers.sla import Calendar, SlaPolicy, parse_holidays, parse_hours, parse_targets
 
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PLATFORMS = ("slack", "telegram", "console")
@@ -41,6 +44,15 @@ class Settings(BaseSettings):
     agents_l3: UserKeys = Field(default=(), alias="GARDA_AGENTS_L3")
     escalate_l2: str | None = Field(default=None, alias="GARDA_ESCALATE_L2")
     escalate_l3: str | None = Field(default=None, alias="GARDA_ESCALATE_L3")
+    escalate_topics: str = Field(default="", alias="GARDA_ESCALATE_TOPICS")  # vpn=slack:C9,…
+    # tickets: priority and SLA clocks
+    priority_matrix: str = Field(default="", alias="GARDA_PRIORITY_MATRIX")  # high/low=P2,…
+    sla: str = Field(default="", alias="GARDA_SLA")  # P1=15m/4h,… (acknowledge/resolve)
+    business_hours: str = Field(default="", alias="GARDA_BUSINESS_HOURS")  # mon-fri 09:00-17:00
+    holidays: str = Field(default="", alias="GARDA_HOLIDAYS")  # 2026-12-25,2027-01-01
+    timezone: str = Field(default="UTC", alias="GARDA_TIMEZONE")
+    sla_always: str = Field(default="P1", alias="GARDA_SLA_ALWAYS")  # run around the clock
+    close_after_days: int = Field(default=3, ge=1, le=365, alias="GARDA_CLOSE_AFTER_DAYS")
     directory: Backend = Field(default="builtin", alias="GARDA_DIRECTORY")
     firewall: Backend = Field(default="builtin", alias="GARDA_FIREWALL")
     subscriptions: Literal["builtin", "webhook"] = Field(
@@ -147,9 +159,90 @@ class Settings(BaseSettings):
             timeout=self.backend_timeout,
         )
 
+    @field_validator("escalate_topics")
+    @classmethod
+    def _check_topics(cls, value: str) -> str:
+        parse_topic_channels(value)
+        return value
+
+    @field_validator("priority_matrix")
+    @classmethod
+    def _check_matrix(cls, value: str) -> str:
+        parse_matrix(value)
+        return value
+
+    @field_validator("sla")
+    @classmethod
+    def _check_sla(cls, value: str) -> str:
+        parse_targets(value)
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _check_hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _check_holidays(cls, value: str) -> str:
+        parse_holidays(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name like Asia/Jakarta") from None
+        return value
+
+    @field_validator("sla_always")
+    @classmethod
+    def _check_always(cls, value: str) -> str:
+        for rank in _words(value):
+            if rank not in ("P1", "P2", "P3", "P4"):
+                raise ValueError(f"{rank!r} is not a priority (P1-P4)")
+        return value
+
+    def desk(self) -> Desk:
+        """The support desk these settings describe: channels, people, priorities, clocks."""
+        channels = {
+            tier: parse_address(value)
+            for tier, value in ((2, self.escalate_l2), (3, self.escalate_l3))
+            if value
+        }
+        agents: dict[str, int] = {}
+        for tier, keys in ((1, self.agents_l1), (2, self.agents_l2), (3, self.agents_l3)):
+            agents.update(dict.fromkeys(keys, tier))  # a key listed twice keeps its highest tier
+        calendar = Calendar(
+            hours=parse_hours(self.business_hours),
+            holidays=parse_holidays(self.holidays),
+            zone=ZoneInfo(self.timezone),
+        )
+        policy = SlaPolicy(
+            targets=parse_targets(self.sla),
+            calendar=calendar,
+            around_the_clock=frozenset(_words(self.sla_always)),
+        )
+        return Desk(
+            channels,
+            agents=agents,
+            admins=frozenset(self.admins),
+            topics=parse_topic_channels(self.escalate_topics),
+            sla=policy,
+            close_after=timedelta(days=self.close_after_days),
+            matrix=parse_matrix(self.priority_matrix),
+        )
+
     @field_validator("database_url")
     @classmethod
     def _check_database(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite:", "postgresql+asyncpg:")):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return value
+
+
+def _words(text: str) -> list[str]:
+    return [word.strip().upper() for word in text.split(",") if word.strip()]

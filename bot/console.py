@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 from typing import TextIO
 
@@ -27,6 +28,7 @@ class ConsoleAdapter:
         self.stdin = stdin
         self.stdout = stdout
         self.interactive = stdin.isatty()
+        self._numbers = itertools.count(1)  # the ids of printed messages
 
     async def run(self) -> None:
         """Converse until end of input."""
@@ -54,18 +56,29 @@ class ConsoleAdapter:
             display_name=self.user,
         )
 
-    async def send(self, address: Address, reply: Reply) -> None:
-        """Print a reply; one meant for a chat other than this terminal says where it goes."""
-        self.show(reply, to=None if address.chat_id == self.user else address)
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        """Print a reply; one meant for a chat other than this terminal says where it goes.
+        The printed message's number, as its id."""
+        return self.show(reply, to=None if address.chat_id == self.user else address)
 
-    async def send_private(self, user_id: str, reply: Reply) -> None:
+    async def send_private(self, user_id: str, reply: Reply) -> str | None:
         """The terminal is the user's private chat."""
-        self.show(reply)
+        return self.show(reply)
 
-    def show(self, reply: Reply, *, to: Address | None = None) -> None:
-        """Print one reply, its choices numbered."""
-        where = f" (to {to})" if to is not None else ""
-        self.stdout.write(f"garda{where}: {reply.text}\n")
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> None:
+        """A terminal cannot change what it printed: print the new version, marked edited."""
+        self._print(f"garda (edited, to {address})", reply)
+
+    def show(self, reply: Reply, *, to: Address | None = None) -> str:
+        """Print one reply, its choices numbered; its id (messages are numbered in order)."""
+        where = [f"to {to}"] if to is not None else []
+        if reply.reply_to is not None:
+            where.append(f"answering {reply.reply_to}")
+        self._print(f"garda ({', '.join(where)})" if where else "garda", reply)
+        return str(next(self._numbers))
+
+    def _print(self, who: str, reply: Reply) -> None:
+        self.stdout.write(f"{who}: {reply.text}\n")
         for number, choice in enumerate(reply.choices, start=1):
             self.stdout.write(f"   {number}. {choice.label}\n")
         self.stdout.write("\n")

@@ -32,6 +32,13 @@ class Metrics:
             ["action", "outcome"],
             registry=self.registry,
         )
+        self.outbox = Counter(
+            "garda_outbox_messages",
+            "Outbox sends by purpose (packet, edit, notice) and outcome (sent, failed,"
+            " deferred behind their packet, dropped: an edit with no packet).",
+            ["purpose", "outcome"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "garda_message_seconds",
             "Time to handle a message and deliver the replies.",
@@ -54,6 +61,10 @@ class Metrics:
         """Count one message and how long it took."""
         self.messages.labels(platform).inc()
         self.latency.labels(platform).observe(seconds)
+
+    def outbox_message(self, purpose: str, outcome: str) -> None:
+        """Count one outbox send and how it ended."""
+        self.outbox.labels(purpose, outcome).inc()
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type."""

@@ -9,6 +9,7 @@ import signal
 
 from bot.app import garda_for
 from bot.config import Settings
+from bot.jobs import jobs_for
 from bot.platforms import connect
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     async with (
         garda_for(settings) as garda,
         connect(garda, settings, "worker"),
+        jobs_for(garda),  # stopped first: its last round still has the platforms to send to
     ):
         logger.info("Garda is running; stop with Ctrl+C")
         await stop.wait()

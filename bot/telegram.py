@@ -1,4 +1,4 @@
-"""Garda on Telegram: long polling or a webhook; private chats, inline keyboards, a support group.
+"""Garda on Telegram: long polling or a webhook; private chats, inline keyboards, support groups.
 
 python-telegram-bot runs inside Garda's own event loop (``initialize`` / ``start``, never
 ``run_polling``). Every update, polled or posted to the webhook, goes through PTB's update
@@ -36,13 +36,16 @@ from bot.telegram_adapter.ordering import PerUserUpdateProcessor
 from bot.telegram_adapter.sender import PLATFORM, TelegramSender
 from bot.telegram_adapter.updates import (
     addressed_to,
+    answered_message,
     button_label,
+    desk_message_from,
     group_pointer,
     message_from,
     origin_of,
     press_from,
     with_choice,
 )
+from handlers.desk import DESK_CHOICE
 from handlers.dispatcher import Dispatcher
 from handlers.i18n import DEFAULT_LANG
 from handlers.messages import Reply
@@ -185,10 +188,19 @@ class TelegramAdapter:
             await self.garda.receive(message)
 
     async def _on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Requests belong in private chats: a command or mention here gets a pointer there."""
+        """In a support group, commands to Garda and answers to its messages go to Garda.
+        Elsewhere requests belong in private chats: a command, a mention or an answer to one of
+        Garda's messages gets a pointer there."""
         message, user = update.message, update.effective_user
         bot = context.bot.bot  # the bot's own User, known since initialize()
-        if message is None or user is None or user.is_bot or not addressed_to(message, bot):
+        if message is None or user is None or user.is_bot:
+            return
+        if self.garda.dispatcher.desk.is_support_channel(origin_of(message)):
+            for_desk = desk_message_from(update, bot)
+            if for_desk is not None:
+                await self.garda.receive(for_desk)
+                return
+        if not addressed_to(message, bot) and answered_message(message, bot) is None:
             return
         try:
             await self.sender.send(
@@ -199,7 +211,10 @@ class TelegramAdapter:
             logger.error("could not answer in Telegram group %s: %s", message.chat.id, error)
 
     async def _on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Acknowledge the press, close its keyboard, then let Garda handle the choice."""
+        """Acknowledge the press, close its keyboard, then let Garda handle the choice.
+
+        A ticket's buttons stay: Garda itself redraws the ticket's message after the press.
+        """
         query = update.callback_query
         if query is None or query.data is None:
             return
@@ -208,7 +223,8 @@ class TelegramAdapter:
         except TelegramError as error:
             logger.info("could not answer button press %s: %s", query.id, error)
         label = button_label(query.message, query.data)
-        await _close_keyboard(query, label)
+        if not query.data.startswith(DESK_CHOICE):
+            await _close_keyboard(query, label)
         press = press_from(update, label)
         if press is not None:
             await self.garda.receive(press)

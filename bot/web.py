@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from bot.app import Garda, garda_for
 from bot.config import Settings
+from bot.jobs import jobs_for
 from bot.platforms import Platforms, connect
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def build_web_app(settings: Settings) -> Starlette:
         async with (
             garda_for(settings) as garda,
             connect(garda, settings, "web") as platforms,
+            jobs_for(garda),  # in every web worker: claims are row locks, so they share
         ):
             app.state.garda, app.state.platforms = garda, platforms
             yield

@@ -74,3 +74,16 @@ def parse_address(text: str) -> Address:
     if not platform or not chat:
         raise ValueError(f"{text!r} is not an address like slack:C0123 or telegram:-100123")
     return Address(platform, chat, thread or None)
+
+
+def parse_topic_channels(text: str) -> dict[tuple[int | None, str], Address]:
+    """``"server_down=slack:C9, 3/hosting_panel=telegram:-100123/4"``: a topic's channel, for
+    every tier or (``3/``) for one tier."""
+    channels: dict[tuple[int | None, str], Address] = {}
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        name, _, address = part.partition("=")
+        tier_text, _, topic = name.strip().rpartition("/")
+        if not topic or not address or tier_text not in ("", "1", "2", "3"):
+            raise ValueError(f"{part!r}: write topic=address or tier/topic=address")
+        channels[(int(tier_text) if tier_text else None, topic)] = parse_address(address)
+    return channels

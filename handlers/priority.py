@@ -22,3 +22,19 @@ MATRIX: Final = {
 def priority(impact: str, urgency: str) -> str:
     """``P1`` (most urgent) to ``P4`` for an impact and urgency of low, medium or high."""
     return MATRIX[(impact, urgency)]
+
+
+def parse_matrix(text: str) -> dict[tuple[str, str], str]:
+    """The matrix with ``"high/low=P2, low/high=P2"`` (impact/urgency=priority) changed."""
+    matrix = dict(MATRIX)
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        cell, _, rank = part.partition("=")
+        impact, _, urgency = cell.strip().casefold().partition("/")
+        rank = rank.strip().upper()
+        if impact not in LEVELS or urgency not in LEVELS or rank not in ("P1", "P2", "P3", "P4"):
+            raise ValueError(
+                f"{part!r}: write impact/urgency=priority, e.g. high/low=P2 "
+                f"(levels {', '.join(LEVELS)}; priorities P1-P4)"
+            )
+        matrix[(impact, urgency)] = rank
+    return matrix

@@ -29,6 +29,7 @@ from starlette.responses import Response
 
 from bot.app import Garda
 from bot.config import Settings
+from bot.delivery import DeliveryError
 from bot.slack.backlog import Backlog, Work
 from bot.slack.blocks import (
     CHOICE_ACTION,
@@ -44,11 +45,14 @@ from bot.slack.blocks import (
 from bot.slack.people import People
 from bot.slack.sender import PLATFORM, SLACK_ERRORS, SlackSender
 from bot.slack.text import escape, plain, unescape
+from handlers.desk import AGENT_COMMANDS, DESK_CHOICE
 from handlers.messages import Address, IncomingMessage
 
 logger = logging.getLogger(__name__)
 
 COMMAND = "/helpdesk"
+CHANNEL_TYPES = ("channel", "group")  # public and private channels (not DMs, not group DMs)
+BROADCAST = "thread_broadcast"  # the subtype of a thread reply also sent to the channel
 # Slack-only words, English until the catalogue has keys for them.
 COMMAND_NOTE = "Thanks! I'll answer you in our direct messages with Garda."
 
@@ -101,7 +105,7 @@ class SlackAdapter:
         self._register()
 
     def _register(self) -> None:
-        self._listen("message", self._direct_message)
+        self._listen("message", self._message)
         self._listen("app_mention", self._mention)
         self._listen("app_home_opened", self._home_opened)
         self.app.command(COMMAND)(self._command)
@@ -160,14 +164,22 @@ class SlackAdapter:
 
     # Listeners: acknowledge (Bolt does it for events), then hand the rest to _later.
 
-    async def _direct_message(
+    async def _message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        """A message in the user's direct-message channel with Garda."""
-        if event.get("channel_type") != "im" or not _typed_by_a_person(event, context):
+        """A message in the user's direct-message channel with Garda, or a reply in a
+        channel thread that Garda started (a ticket's announcement in a support channel)."""
+        if not _typed_by_a_person(event, context):
             return  # edits, joins, bots' messages (Garda's own included)
-        origin = Address(PLATFORM, event["channel"], event.get("thread_ts"))
-        self._converse_later(event["user"], plain(event.get("text") or ""), origin, body)
+        if event.get("channel_type") == "im":
+            origin = Address(PLATFORM, event["channel"], event.get("thread_ts"))
+            self._converse_later(event["user"], plain(event.get("text") or ""), origin, body)
+        elif event.get("channel_type") in CHANNEL_TYPES and _in_gardas_thread(event, context):
+            thread = str(event["thread_ts"])
+            text = _without_mention(event.get("text") or "", context.bot_user_id)
+            origin = Address(PLATFORM, event["channel"], thread)
+            self._converse_later(event["user"], text, origin, body, reply_to=thread)
+        # Any other channel message is people talking among themselves.
 
     async def _mention(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -175,15 +187,26 @@ class SlackAdapter:
         """An @mention of Garda in a channel: answered in a thread under it."""
         if not _typed_by_a_person(event, context) or str(event.get("channel", "")).startswith("D"):
             return  # a mention in a direct message also arrives, and is handled, as a message
+        if _in_gardas_thread(event, context):
+            return  # also arrives, and is handled, as a message in Garda's thread
         text = _without_mention(event.get("text") or "", context.bot_user_id)
         origin = Address(PLATFORM, event["channel"], event.get("thread_ts") or event["ts"])
         self._converse_later(event["user"], text, origin, body)
 
     def _converse_later(
-        self, user: str, text: str, origin: Address, body: Mapping[str, Any]
+        self,
+        user: str,
+        text: str,
+        origin: Address,
+        body: Mapping[str, Any],
+        *,
+        reply_to: str | None = None,
     ) -> None:
         key = f"slack:{body['event_id']}" if body.get("event_id") else None
-        self._later(partial(self._converse, user, text, origin, event_key=key, raw=body), user=user)
+        work = partial(
+            self._converse, user, text, origin, event_key=key, reply_to=reply_to, raw=body
+        )
+        self._later(work, user=user)
 
     async def _command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         """``/helpdesk [text]``: acknowledged where it was typed, answered in the DM."""
@@ -201,23 +224,36 @@ class SlackAdapter:
         """``/helpdesk status`` means ``/status``: Slack keeps other slash words to itself.
 
         Only a command word alone or with one argument (``ticket 12``, ``link K7QM-3XPA``):
-        "help, the vpn is down" is still a problem to match.
+        "help, the vpn is down" is still a problem to match. The support desk's commands
+        (``reply 12 restarted the router``) are passed on whole, however long.
         """
         words = text.split()
+        if words and words[0].casefold() in AGENT_COMMANDS:
+            rest = text.strip()[len(words[0]) :]  # as typed: an answer may have several lines
+            return f"/{words[0].casefold()}{rest}"
         if 1 <= len(words) <= 2 and words[0].casefold() in self.garda.dispatcher.router.commands:
             return "/" + " ".join(words)
         return text
 
     async def _choice(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """A choice button pressed: the message shows the choice, Garda gets its id."""
+        """A choice button pressed: the message shows the choice, Garda gets its id.
+
+        A ticket's buttons stay: Garda itself redraws the ticket's message after the press.
+        """
         await ack()
         action = body["actions"][0]
         user = body["user"]["id"]
         channel, ts, origin = _where_pressed(body)
         label = unescape(action.get("text", {}).get("text", ""))
-        # A double press of the same message is one answer: the key names the message.
+        desk = str(action["value"]).startswith(DESK_CHOICE)
+        # A double press of the same message is one answer: the key names the message. A
+        # ticket's message is pressed again and again (claim, later resolve, reopen...), so
+        # there each press counts; pressing twice by mistake is the desk's to shrug off.
         key = f"slack:press:{channel}:{ts or action.get('action_ts')}"
-        work = partial(self._pressed, user, label, origin, ts, action["value"], key, body)
+        if desk:
+            key = f"{key}:{action.get('action_ts')}"
+        shown = None if desk else ts  # the message to mark with the chosen option
+        work = partial(self._pressed, user, label, origin, shown, action["value"], key, body)
         self._later(work, user=user)
 
     async def _pressed(
@@ -225,18 +261,16 @@ class SlackAdapter:
         user: str,
         label: str,
         origin: Address,
-        ts: str | None,
+        shown: str | None,
         choice: str,
         key: str,
         body: dict[str, Any],
     ) -> None:
-        if ts is not None and not body.get("container", {}).get("is_ephemeral"):
+        if shown is not None and not body.get("container", {}).get("is_ephemeral"):
             text, blocks = answered(body.get("message") or {}, label)
             try:
-                await self.client.chat_update(
-                    channel=origin.chat_id, ts=ts, text=text, blocks=blocks
-                )
-            except SLACK_ERRORS as error:  # cosmetic: the answer itself still counts
+                await self.sender.update(origin.chat_id, shown, text, blocks)
+            except DeliveryError as error:  # cosmetic: the answer itself still counts
                 logger.warning("could not mark the pressed button in %s: %s", origin, error)
         await self._converse(user, label, origin, choice=choice, event_key=key, raw=body)
 
@@ -289,6 +323,7 @@ class SlackAdapter:
         choice: str | None = None,
         fields: Mapping[str, str] | None = None,
         event_key: str | None = None,
+        reply_to: str | None = None,
         raw: Any = None,
     ) -> None:
         """Garda's whole answer to one thing the user did, delivered."""
@@ -304,15 +339,32 @@ class SlackAdapter:
                 event_key=event_key,
                 email=profile.email,
                 fields=dict(fields or {}),
+                reply_to=reply_to,
                 raw=raw,
             )
         )
 
 
 def _typed_by_a_person(event: Mapping[str, Any], context: AsyncBoltContext) -> bool:
-    """A plain new message from a person (not an edit, a join, or any bot's message)."""
+    """A new message from a person (not an edit, a join, or any bot's message); a thread
+    reply also sent to the channel counts."""
     user = event.get("user")
-    return bool(user) and user != context.bot_user_id and not {"subtype", "bot_id"} & set(event)
+    return (
+        bool(user)
+        and user != context.bot_user_id
+        and "bot_id" not in event
+        and event.get("subtype") in (None, BROADCAST)
+    )
+
+
+def _in_gardas_thread(event: Mapping[str, Any], context: AsyncBoltContext) -> bool:
+    """Whether ``event`` is a reply in a thread whose first message Garda posted."""
+    thread = event.get("thread_ts")
+    if not thread or thread == event.get("ts") or not context.bot_user_id:
+        return False
+    # A reply also sent to the channel names its thread's author in ``root`` instead.
+    parent = event.get("parent_user_id") or (event.get("root") or {}).get("user")
+    return bool(parent == context.bot_user_id)
 
 
 def _without_mention(text: str, bot_user_id: str | None) -> str:

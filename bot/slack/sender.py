@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import DeliveryError, Expiry
-from bot.slack.blocks import message
+from bot.slack.blocks import Block, message
 from handlers.locks import KeyedLocks
 from handlers.messages import Address, Reply
 
@@ -61,14 +61,15 @@ class SlackSender:
         self._direct: dict[str, str] = {}  # user id -> their direct-message channel with Garda
         self.expiry = Expiry()
 
-    async def send(self, address: Address, reply: Reply) -> None:
-        """Post ``reply`` in a channel (in a thread of it, if the address has one)."""
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        """Post ``reply`` in a channel: in the thread of ``reply.reply_to`` if it names a
+        message, else in the address's thread if it has one; the posted message's ``ts``."""
         text, blocks = message(reply)
         async with self.pacer.turn(address.chat_id):
             try:
                 posted = await self.client.chat_postMessage(
                     channel=address.chat_id,
-                    thread_ts=address.thread_id,
+                    thread_ts=reply.reply_to or address.thread_id,
                     text=text,
                     blocks=blocks,
                     unfurl_links=False,
@@ -76,17 +77,31 @@ class SlackSender:
                 )
             except SLACK_ERRORS as error:
                 raise DeliveryError(f"chat.postMessage to {address} failed: {error}") from error
+        channel, ts = str(posted["channel"]), str(posted["ts"])
         if reply.expires_after is not None:  # a secret: gone from the chat after a while
-            channel, ts = str(posted["channel"]), str(posted["ts"])
             self.expiry.later(
                 reply.expires_after,
                 lambda: self.client.chat_delete(channel=channel, ts=ts),
                 f"a secret in Slack channel {channel}",
             )
+        return ts
 
-    async def send_private(self, user_id: str, reply: Reply) -> None:
-        """Post ``reply`` in the direct-message channel with ``user_id``."""
-        await self.send(Address(PLATFORM, await self.direct_channel(user_id)), reply)
+    async def send_private(self, user_id: str, reply: Reply) -> str | None:
+        """Post ``reply`` in the direct-message channel with ``user_id``; its ``ts``."""
+        return await self.send(Address(PLATFORM, await self.direct_channel(user_id)), reply)
+
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> None:
+        """Replace the text and buttons of the message ``message_id`` (its ``ts``)."""
+        text, blocks = message(reply)
+        await self.update(address.chat_id, message_id, text, blocks)
+
+    async def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
+        """chat.update, paced like new messages (Slack counts both against the channel)."""
+        async with self.pacer.turn(channel):
+            try:
+                await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+            except SLACK_ERRORS as error:
+                raise DeliveryError(f"chat.update of {ts} in {channel} failed: {error}") from error
 
     async def direct_channel(self, user_id: str) -> str:
         """The id of Garda's direct-message channel with ``user_id`` (opened if need be)."""

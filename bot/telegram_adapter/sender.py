@@ -5,11 +5,17 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
-from telegram.error import ChatMigrated, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, RetryAfter, TelegramError
 
 from bot.delivery import DeliveryError, Expiry
 from handlers.messages import Address, Choice, Reply
@@ -20,6 +26,8 @@ PLATFORM = "telegram"
 TEXT_LIMIT = 4096  # characters (UTF-16 code units) of a message, counted after HTML parsing
 CALLBACK_DATA_LIMIT = 64  # bytes of an inline button's callback data
 BOLD = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")  # the only Markdown the KB articles use
+ELLIPSIS = "…"
+NOT_MODIFIED = "message is not modified"  # Telegram's answer to an edit that changes nothing
 
 
 class TelegramSender:
@@ -31,22 +39,41 @@ class TelegramSender:
         self.bot = bot
         self.expiry = Expiry()
 
-    async def send(self, address: Address, reply: Reply) -> None:
-        """Post ``reply`` in a chat, or in a forum topic of it when the address has a thread."""
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        """Post ``reply`` in a chat, or in a forum topic of it when the address has a thread,
+        as an answer to the message ``reply.reply_to`` if it names one. The id of the posted
+        message: of the last part, the one with the buttons, when the text needed several."""
         parts = split_text(reply.text)
         if not parts:
             logger.warning("not sending an empty reply to %s", address)
-            return
+            return None
         chat_id = chat_id_of(address)
         thread_id = thread_id_of(address)
+        answered = message_id_of(reply.reply_to, address) if reply.reply_to else None
         markup = keyboard(reply.choices)
+        sent = 0
         for number, part in enumerate(parts, start=1):
             last = number == len(parts)  # the buttons go under the end of the text
-            chat_id, sent = await self._post(
-                chat_id, thread_id, render(part), markup if last else None
-            )
+            post = _Post(self.bot, thread_id, render(part), markup if last else None, answered)
+            chat_id, sent = await self._in_chat(chat_id, post.send, "a message to")
             if reply.expires_after is not None:  # a secret: gone from the chat after a while
                 self._expire(chat_id, sent, reply.expires_after)
+        return str(sent)
+
+    async def send_private(self, user_id: str, reply: Reply) -> str | None:
+        """Post ``reply`` in the private chat with ``user_id`` (its chat id is the user id)."""
+        return await self.send(Address(PLATFORM, user_id), reply)
+
+    async def edit(self, address: Address, message_id: str, reply: Reply) -> None:
+        """Replace the text and buttons of the message ``message_id``; a text too long for one
+        message is cut short. An edit that changes nothing is no error."""
+        text = shortened(reply.text)
+        if not text:
+            logger.warning("not editing message %s in %s to an empty text", message_id, address)
+            return
+        post = _Post(self.bot, None, render(text), keyboard(reply.choices), None)
+        edited = message_id_of(message_id, address)
+        await self._in_chat(chat_id_of(address), lambda chat: post.edit(chat, edited), "an edit in")
 
     def _expire(self, chat_id: int | str, message_id: int, delay: float) -> None:
         self.expiry.later(
@@ -55,22 +82,14 @@ class TelegramSender:
             f"a secret in Telegram chat {chat_id}",
         )
 
-    async def send_private(self, user_id: str, reply: Reply) -> None:
-        """Post ``reply`` in the private chat with ``user_id`` (its chat id is the user id)."""
-        await self.send(Address(PLATFORM, user_id), reply)
-
-    async def _post(
-        self,
-        chat_id: int | str,
-        thread_id: int | None,
-        text: str,
-        markup: InlineKeyboardMarkup | None,
+    async def _in_chat(
+        self, chat_id: int | str, call: Callable[[int | str], Awaitable[int]], what: str
     ) -> tuple[int | str, int]:
-        """Send one message; the chat it went to (a group may have moved to a supergroup) and
-        the message's id."""
+        """``call(chat_id)``, again in the new chat if a group has moved to a supergroup; the
+        chat it went to and the message's id."""
         try:
             try:
-                sent = await self._send_message(chat_id, thread_id, text, markup)
+                return chat_id, await call(chat_id)
             except ChatMigrated as moved:
                 logger.warning(
                     "Telegram group %s is now supergroup %s; update the configured address",
@@ -78,29 +97,64 @@ class TelegramSender:
                     moved.new_chat_id,
                 )
                 chat_id = moved.new_chat_id
-                sent = await self._send_message(chat_id, thread_id, text, markup)
+                return chat_id, await call(chat_id)
         except RetryAfter as error:  # the rate limiter already waited and retried
             raise DeliveryError(f"Telegram still rate-limits chat {chat_id}: {error}") from error
         except TelegramError as error:
-            raise DeliveryError(f"Telegram refused a message to chat {chat_id}: {error}") from error
-        return chat_id, sent
+            raise DeliveryError(f"Telegram refused {what} chat {chat_id}: {error}") from error
 
-    async def _send_message(
+
+class _Post:
+    """One message's rendered text and keyboard, to send or to put in place of another."""
+
+    def __init__(
         self,
-        chat_id: int | str,
+        bot: Bot,
         thread_id: int | None,
         text: str,
         markup: InlineKeyboardMarkup | None,
-    ) -> int:
+        answered: int | None,
+    ) -> None:
+        self.bot = bot
+        self.thread_id = thread_id
+        self.text = text
+        self.markup = markup
+        self.answered = answered
+
+    async def send(self, chat_id: int | str) -> int:
+        """Send it to ``chat_id``; its message id."""
         message = await self.bot.send_message(
             chat_id=chat_id,
-            text=text,
+            text=self.text,
             parse_mode=ParseMode.HTML,
-            message_thread_id=thread_id,
-            reply_markup=markup,
+            message_thread_id=self.thread_id,
+            reply_markup=self.markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            # Every part answers the message; a message deleted since is still worth answering.
+            reply_parameters=(
+                ReplyParameters(self.answered, allow_sending_without_reply=True)
+                if self.answered is not None
+                else None
+            ),
         )
         return message.message_id
+
+    async def edit(self, chat_id: int | str, message_id: int) -> int:
+        """Put it in place of the message ``message_id`` of ``chat_id`` (no keyboard: none)."""
+        try:
+            await self.bot.edit_message_text(
+                self.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=self.markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as error:
+            # An edit that changes nothing (the same ticket drawn twice, say) is done already.
+            if NOT_MODIFIED not in error.message.casefold():
+                raise
+        return message_id
 
 
 def render(text: str) -> str:
@@ -147,6 +201,14 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return [part for part in parts if part]
 
 
+def shortened(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text`` whole if it fits in one message, else its beginning and an ellipsis."""
+    text = text.strip()
+    if fits(text, limit):
+        return text
+    return split_text(text, limit - len(ELLIPSIS))[0] + ELLIPSIS
+
+
 def fits(text: str, limit: int = TEXT_LIMIT) -> bool:
     """Whether ``text`` fits in one Telegram message."""
     return _fitting(text, limit) == len(text)
@@ -168,6 +230,14 @@ def chat_id_of(address: Address) -> int | str:
         return int(address.chat_id)
     except ValueError:
         return address.chat_id
+
+
+def message_id_of(message_id: str, address: Address) -> int:
+    """A Telegram message id (a number) given as text."""
+    try:
+        return int(message_id)
+    except ValueError:
+        raise DeliveryError(f"{address}: {message_id!r} is not a Telegram message id") from None
 
 
 def thread_id_of(address: Address) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from telegram import MaybeInaccessibleMessage, Message, MessageEntity, Update, User
 
@@ -78,19 +79,48 @@ def with_choice(message: Message, label: str) -> str | None:
     return text if fits(shown) else None
 
 
+def desk_message_from(update: Update, bot: User) -> IncomingMessage | None:
+    """A message in a support group that is for Garda: a command to it, or an answer to one of
+    its messages (``reply_to`` names that message). None for anything else said there."""
+    message = update.message
+    if message is None:
+        return None
+    answered = answered_message(message, bot)
+    if answered is None and not command_for(message, bot):
+        return None
+    incoming = message_from(update)
+    return replace(incoming, reply_to=answered) if incoming is not None else None
+
+
+def answered_message(message: Message, bot: User) -> str | None:
+    """The id of the bot's message that ``message`` replies to, if it replies to one."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot.id:
+        return None
+    if replied.forum_topic_created is not None:
+        # Not a reply: in a forum topic Telegram names the topic's first message (its
+        # creation, by the bot if the bot opened the topic) as the one every message answers.
+        return None
+    return str(replied.message_id)
+
+
+def command_for(message: Message, bot: User) -> bool:
+    """Whether ``message`` starts with a command to this bot (bare or ``/cmd@bot``)."""
+    username = (bot.username or "").casefold()
+    for entity, text in message.parse_entities([MessageEntity.BOT_COMMAND]).items():
+        if entity.offset == 0 and text.partition("@")[2].casefold() in ("", username):
+            return True
+    return False
+
+
 def addressed_to(message: Message, bot: User) -> bool:
     """Whether a group message is for this bot: a command (bare or ``@bot``) or a mention."""
+    if command_for(message, bot):
+        return True
     username = (bot.username or "").casefold()
-    kinds: list[str | None] = [
-        MessageEntity.BOT_COMMAND,
-        MessageEntity.MENTION,
-        MessageEntity.TEXT_MENTION,
-    ]
+    kinds: list[str | None] = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
     for entity, text in message.parse_entities(kinds).items():
-        if entity.type == MessageEntity.BOT_COMMAND:
-            _, _, target = text.partition("@")
-            for_us = entity.offset == 0 and target.casefold() in ("", username)
-        elif entity.type == MessageEntity.MENTION:
+        if entity.type == MessageEntity.MENTION:
             for_us = text.casefold() == f"@{username}"
         else:  # a mention of a user without a username: compare the user
             for_us = entity.user is not None and entity.user.id == bot.id

@@ -105,7 +105,7 @@ async def test_a_telegram_requesters_ticket_is_announced_in_a_slack_channel(
             "chat.postMessage", lambda call: call.args["channel"] == SUPPORT_CHANNEL
         )
     assert opened.params["chat_id"] == 42
-    assert announced.args["text"].startswith("New ticket #1")
+    assert announced.args["text"].startswith("🎫 Ticket #1")
     assert "Ana (telegram:42)" in announced.args["text"]
 
 
@@ -124,8 +124,7 @@ async def test_a_slack_requesters_ticket_is_announced_in_a_telegram_forum_topic(
             "sendMessage", lambda call: call.params["chat_id"] == SUPPORT_GROUP
         )
     assert announced.params["message_thread_id"] == 7
-    assert "New ticket #1" in announced.text
-    assert "Priority: P1" in announced.text
+    assert "🎫 Ticket #1 · P1 (critical)" in announced.text
 
 
 async def test_linked_accounts_share_one_ticket_history(sqlite_url: str) -> None:
@@ -152,3 +151,97 @@ async def test_linked_accounts_share_one_ticket_history(sqlite_url: str) -> None
         await telegram_says(telegram, "/status")
         status = await telegram.wait_for("sendMessage", lambda call: "#1" in call.text)
     assert "Your tickets" in status.text
+
+
+BUDI_ON_SLACK = "UBUDI"
+BUDI_ON_TELEGRAM = fake_telegram.user(77, "Budi")
+
+
+async def test_a_telegram_requester_and_a_slack_agent_work_a_ticket_together(
+    sqlite_url: str,
+) -> None:
+    async with garda_running(
+        sqlite_url,
+        GARDA_ESCALATE_L2=f"slack:{SUPPORT_CHANNEL}",
+        GARDA_AGENTS_L2=f"slack:{BUDI_ON_SLACK}",
+    ) as (slack, telegram):
+        slack.add_user(BUDI_ON_SLACK, name="Budi", email="budi@example.com")
+        await telegram_says(telegram, NOTHING_MATCHES)
+        await telegram_presses(telegram, "impact:medium")
+        await telegram_presses(telegram, "urgency:high")
+
+        # The packet is posted in the Slack channel with its buttons; Budi claims it.
+        packet = await slack.wait_for(
+            "chat.postMessage", lambda call: call.args["text"].startswith("🎫 Ticket #1")
+        )
+        assert packet.args["channel"] == SUPPORT_CHANNEL
+        labels = fake_slack.button_labels(packet.args)
+        assert labels == ["Claim", "Escalate to L3", "Ask requester", "Resolve"]
+        _, posted, claim = slack.newest_button("Claim", channel=SUPPORT_CHANNEL)
+        press = fake_slack.channel_press(BUDI_ON_SLACK, SUPPORT_CHANNEL, posted, claim)
+        await slack.socket_send(fake_slack.socket_envelope("interactive", press))
+        taken = await telegram.wait_for("sendMessage", lambda call: "working on" in call.text)
+        assert "Budi (Level 2 support)" in taken.text and taken.params["chat_id"] == 42
+        edited = await slack.wait_for(
+            "chat.update", lambda call: "Owner: Budi" in call.args["text"]
+        )
+        assert edited.args["ts"] == posted["ts"]
+
+        # Budi answers in the packet's thread: it reaches Ana's private chat.
+        reply = fake_slack.thread_reply(
+            BUDI_ON_SLACK, SUPPORT_CHANNEL, posted["ts"], "Which printer is it?"
+        )
+        await slack.socket_send(
+            fake_slack.socket_envelope("events_api", fake_slack.event_callback(reply))
+        )
+        relayed = await telegram.wait_for("sendMessage", lambda c: "Which printer is it?" in c.text)
+        assert relayed.params["chat_id"] == 42
+
+        # Ana's answer comes back into the thread.
+        await telegram_says(telegram, "The one on the third floor")
+        back = await slack.wait_for(
+            "chat.postMessage", lambda call: "third floor" in call.args["text"]
+        )
+    assert back.args["channel"] == SUPPORT_CHANNEL
+    assert back.args["thread_ts"] == posted["ts"]
+    assert back.args["text"] == "Ana answered: The one on the third floor"
+
+
+async def test_a_slack_requester_and_a_telegram_agent_work_a_ticket_together(
+    sqlite_url: str,
+) -> None:
+    async with garda_running(
+        sqlite_url,
+        GARDA_ESCALATE_L2=f"telegram:{SUPPORT_GROUP}",
+        GARDA_AGENTS_L2=f"telegram:{BUDI_ON_TELEGRAM['id']}",
+    ) as (slack, telegram):
+        await slack_says(slack, NOTHING_MATCHES)
+        await slack_presses(slack, "impact:low")
+        await slack_presses(slack, "urgency:medium")
+
+        packet = await telegram.wait_for(
+            "sendMessage", lambda call: call.params["chat_id"] == SUPPORT_GROUP
+        )
+        assert packet.buttons[0][0] == "Claim"
+        telegram.push_update(
+            fake_telegram.press(packet.result, "desk:claim:1", sender=BUDI_ON_TELEGRAM)
+        )
+        taken = await slack.wait_for(
+            "chat.postMessage", lambda call: "working on" in call.args["text"]
+        )
+        assert taken.args["channel"] == fake_slack.direct_channel(ANA_ON_SLACK)
+        await telegram.wait_for("editMessageText", lambda call: "Owner: Budi" in call.text)
+
+        # Budi replies to the packet in the group: Ana reads it in Slack; her answer returns.
+        telegram.push_update(
+            fake_telegram.reply_update(
+                "Is it the VPN or the mail?", packet.result, sender=BUDI_ON_TELEGRAM
+            )
+        )
+        await slack.wait_for(
+            "chat.postMessage", lambda call: "VPN or the mail" in call.args["text"]
+        )
+        await slack_says(slack, "the mail")
+        back = await telegram.wait_for("sendMessage", lambda call: "Ana answered" in call.text)
+    assert back.params["chat_id"] == SUPPORT_GROUP
+    assert back.reply_to == packet.result["message_id"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.app import Garda
 from bot.console import ConsoleAdapter
+from handlers.messages import Address, Choice, Reply
 
 GARDA = [sys.executable, "-m", "bot"]
 
@@ -39,6 +40,27 @@ async def test_different_users_have_different_conversations(garda: Garda) -> Non
     await transcript(garda, "I forgot my password\n", user="ana")
     text = await transcript(garda, "2\n", user="bob")
     assert "work email" not in text
+
+
+async def test_printed_messages_have_ids_and_edits_are_printed_anew(garda: Garda) -> None:
+    out = io.StringIO()
+    console = ConsoleAdapter(garda, user="budi", stdin=io.StringIO(""), stdout=out)
+    support = Address("slack", "C0SUPPORT")
+    claim = (Choice("desk:claim:12", "Claim"),)
+    ticket = await console.send(support, Reply("New ticket #12", claim))
+    answer = await console.send(support, Reply("Ana says: thanks", reply_to=ticket))
+    private = await console.send_private("budi", Reply("hello"))
+    assert [ticket, answer, private] == ["1", "2", "3"]
+
+    assert ticket is not None
+    resolve = (Choice("desk:resolve:12", "Resolve"),)
+    await console.edit(support, ticket, Reply("Ticket #12: taken by Budi", resolve))
+    assert out.getvalue() == (
+        "garda (to slack:C0SUPPORT): New ticket #12\n   1. Claim\n\n"
+        "garda (to slack:C0SUPPORT, answering 1): Ana says: thanks\n\n"
+        "garda: hello\n\n"
+        "garda (edited, to slack:C0SUPPORT): Ticket #12: taken by Budi\n   1. Resolve\n\n"
+    )
 
 
 def run_chat(db: Path, script: str, user: str = "ana") -> subprocess.CompletedProcess[str]:

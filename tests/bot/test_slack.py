@@ -8,7 +8,7 @@ import json
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.delivery import DeliveryError
 from bot.slack import COMMAND, SlackAdapter, SlackConfigurationError, SlackSender, escape, plain
 from bot.slack.blocks import LABEL_LIMIT, MAX_BUTTONS, SECTION_LIMIT, message
-from handlers.desk import Desk
+from handlers.desk import AGENT_COMMANDS, Desk
 from handlers.messages import Address, Choice, FormField, IncomingMessage, Reply
 from models.queries import find_person
 from models.tables import Ticket
@@ -37,6 +37,7 @@ from tests.fakes.slack import (
     button_labels,
     button_press,
     buttons,
+    channel_press,
     direct_channel,
     direct_message,
     event_callback,
@@ -44,6 +45,7 @@ from tests.fakes.slack import (
     mention,
     slash_command,
     socket_envelope,
+    thread_reply,
     view_submission,
 )
 
@@ -363,9 +365,11 @@ async def test_a_new_ticket_is_announced_in_the_support_channel(desk_slack: Work
     await desk_slack.says(ANA, typed)
     await desk_slack.presses(ANA, "Just me")
     await desk_slack.presses(ANA, "It can wait, I can keep working")
+    await desk_slack.adapter.garda.outbox.deliver_due()  # announcements go by the outbox
     [announcement] = desk_slack.fake.posted(SUPPORT)
-    assert announcement["text"].startswith(
-        "New ticket #1: @\u2060here the projector in room 12 shows purple &amp; flickers"
+    assert "Ticket #1" in announcement["text"]
+    assert (
+        "@\u2060here the projector in room 12 shows purple &amp; flickers" in announcement["text"]
     )
     assert "From: Ana Lima" in announcement["text"]
     assert "thread_ts" not in announcement
@@ -390,6 +394,237 @@ async def test_a_secret_is_deleted_from_the_dm_after_its_time(
     deleted = await fake.wait_for("chat.delete")
     (posted,) = [key for key in fake.messages if key[0] == direct_channel(ANA)]
     assert (deleted.args["channel"], deleted.args["ts"]) == posted
+
+
+# Support channels: message ids, answers in threads, edits, agents' replies and buttons
+
+
+def recorded(monkeypatch: pytest.MonkeyPatch, garda: Garda) -> list[IncomingMessage]:
+    """What the adapter hands to Garda from now on (instead of Garda handling it)."""
+    received: list[IncomingMessage] = []
+
+    async def receive(message: IncomingMessage) -> None:
+        received.append(message)
+
+    monkeypatch.setattr(garda, "receive", receive)
+    return received
+
+
+TICKET = Reply("New ticket #12: the printer is jammed", (Choice("desk:claim:12", "Claim"),))
+
+
+async def test_a_posted_reply_gives_its_ts_and_later_ones_answer_under_it(
+    fake: FakeSlack,
+) -> None:
+    sender = _sender(fake)
+    ts = await sender.send(Address("slack", SUPPORT), TICKET)
+    assert ts is not None and fake.messages[(SUPPORT, ts)]["text"].startswith("New ticket #12")
+    assert "thread_ts" not in fake.posted(SUPPORT)[0]
+
+    answer = await sender.send(Address("slack", SUPPORT), Reply("Ana says: thanks", reply_to=ts))
+    # reply_to wins over the thread of the address
+    note = await sender.send(Address("slack", SUPPORT, "1.1"), Reply("a note", reply_to=ts))
+    assert [post.get("thread_ts") for post in fake.posted(SUPPORT)] == [None, ts, ts]
+    assert len({ts, answer, note}) == 3
+
+    private = await sender.send_private(ANA, Reply("Budi answered your ticket"))
+    assert private is not None and (direct_channel(ANA), private) in fake.messages
+
+
+async def test_an_edit_replaces_the_text_and_buttons_of_a_posted_message(
+    fake: FakeSlack,
+) -> None:
+    sender = _sender(fake)
+    ts = await sender.send(Address("slack", SUPPORT), TICKET)
+    assert ts is not None
+    claimed = Reply("Ticket #12 & co: taken by Budi", (Choice("desk:resolve:12", "Resolve"),))
+    await sender.edit(Address("slack", SUPPORT), ts, claimed)
+
+    [update] = fake.updated(SUPPORT)
+    assert update["ts"] == ts
+    shown = fake.messages[(SUPPORT, ts)]
+    assert shown["text"] == "Ticket #12 &amp; co: taken by Budi"  # escaped as when posted
+    assert button_labels(shown) == ["Resolve"]
+    assert buttons(shown)[0]["value"] == "desk:resolve:12"
+    assert len(fake.posted()) == 1  # nothing new was posted
+
+
+async def test_an_edit_slack_refuses_is_a_delivery_error(fake: FakeSlack) -> None:
+    with pytest.raises(DeliveryError, match="message_not_found"):
+        await _sender(fake).edit(Address("slack", SUPPORT), "1.000001", Reply("gone"))
+
+
+async def test_edits_are_paced_with_the_messages_of_their_channel(fake: FakeSlack) -> None:
+    sender = _sender(fake, pace=3600)  # one message an hour per channel
+    ts = await sender.send(Address("slack", SUPPORT), TICKET)
+    assert ts is not None
+    waiting = asyncio.create_task(sender.edit(Address("slack", SUPPORT), ts, Reply("taken")))
+    await sender.send(Address("slack", IT_CHANNEL), Reply("elsewhere"))
+    assert fake.updated() == [] and not waiting.done()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+
+@pytest.mark.parametrize("channel_type", ["channel", "group"])  # public, private channel
+async def test_an_answer_in_the_thread_of_a_garda_post_reaches_garda(
+    desk_slack: Workspace, monkeypatch: pytest.MonkeyPatch, channel_type: str
+) -> None:
+    received = recorded(monkeypatch, desk_slack.adapter.garda)
+    ts = await desk_slack.adapter.sender.send(Address("slack", SUPPORT), TICKET)
+    assert ts is not None
+    event = thread_reply(
+        BUDI, SUPPORT, ts, "restarted it &amp; <@UANA> confirmed", channel_type=channel_type
+    )
+    await desk_slack.answer(desk_slack.inbound.event(event, event_id="Ev0ANSWER"))
+    assert received == [
+        IncomingMessage(
+            platform="slack",
+            user_id=BUDI,
+            text="restarted it & @UANA confirmed",
+            origin=Address("slack", SUPPORT, ts),
+            display_name="Budi Santoso",
+            event_key="slack:Ev0ANSWER",
+            reply_to=ts,
+        )
+    ]
+
+
+async def test_an_answer_also_sent_to_the_channel_counts_too(
+    desk_slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = recorded(monkeypatch, desk_slack.adapter.garda)
+    ts = await desk_slack.adapter.sender.send(Address("slack", SUPPORT), TICKET)
+    assert ts is not None
+    event = thread_reply(BUDI, SUPPORT, ts, "on my way", subtype="thread_broadcast")
+    del event["parent_user_id"]  # a broadcast names its thread's author in root instead
+    event["root"] = {"type": "message", "user": BOT_USER_ID, "ts": ts, "thread_ts": ts}
+    await desk_slack.answer(desk_slack.inbound.event(event))
+    assert [(message.text, message.reply_to) for message in received] == [("on my way", ts)]
+
+
+async def test_other_channel_messages_are_not_garda_s_business(
+    desk_slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = recorded(monkeypatch, desk_slack.adapter.garda)
+    ts = await desk_slack.adapter.sender.send(Address("slack", SUPPORT), TICKET)
+    assert ts is not None
+    top_level = thread_reply(BUDI, SUPPORT, ts, "lunch?")
+    del top_level["thread_ts"], top_level["parent_user_id"]
+    for event in (
+        top_level,
+        thread_reply(BUDI, SUPPORT, "1.000042", "under Ana's post", parent_user_id=ANA),
+        thread_reply(BUDI, SUPPORT, ts, "a bot", parent_user_id=BOT_USER_ID, bot_id="B0X"),
+        thread_reply(BOT_USER_ID, SUPPORT, ts, "Garda's own answer"),
+        thread_reply(BUDI, SUPPORT, ts, "edited", subtype="message_changed"),
+        thread_reply(BUDI, "G0GROUPDM", ts, "a group DM", channel_type="mpim"),
+    ):
+        await desk_slack.answer(desk_slack.inbound.event(event))
+    assert received == []
+
+
+async def test_a_mention_in_garda_s_thread_is_handled_once(
+    desk_slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = recorded(monkeypatch, desk_slack.adapter.garda)
+    ts = await desk_slack.adapter.sender.send(Address("slack", SUPPORT), TICKET)
+    assert ts is not None
+    text = f"<@{BOT_USER_ID}> restarted the router"
+    # Slack sends both events for one message typed in the thread.
+    message_event = thread_reply(BUDI, SUPPORT, ts, text)
+    mention_event = mention(BUDI, SUPPORT, text, thread_ts=ts, parent_user_id=BOT_USER_ID)
+    mention_event["ts"] = message_event["ts"]
+    await desk_slack.answer(desk_slack.inbound.event(message_event, event_id="Ev0MESSAGE"))
+    await desk_slack.answer(desk_slack.inbound.event(mention_event, event_id="Ev0MENTION"))
+    assert [(message.text, message.event_key, message.reply_to) for message in received] == [
+        ("restarted the router", "slack:Ev0MESSAGE", ts)
+    ]
+
+
+async def test_a_mention_in_a_thread_someone_else_started_is_still_answered(
+    slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = recorded(monkeypatch, slack.adapter.garda)
+    event = mention(
+        ANA, IT_CHANNEL, f"<@{BOT_USER_ID}> my vpn", thread_ts="1.000007", parent_user_id=BUDI
+    )
+    await slack.answer(slack.inbound.event(event))
+    assert [(m.text, m.origin, m.reply_to) for m in received] == [
+        ("my vpn", Address("slack", IT_CHANNEL, "1.000007"), None)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "passed_on"),
+    [
+        ("reply 12 restarted the router", "/reply 12 restarted the router"),
+        ("Reply 12 restarted\nthe router", "/reply 12 restarted\nthe router"),
+        ("  note 12 called Ana, no answer  ", "/note 12 called Ana, no answer"),
+        ("queue", "/queue"),
+        ("status", "/status"),
+        ("ticket 12", "/ticket 12"),
+        ("ticket 12 is still broken", "ticket 12 is still broken"),  # a problem to match
+        ("my vpn is down", "my vpn is down"),
+    ],
+)
+async def test_helpdesk_passes_desk_commands_on_whole(
+    slack: Workspace, monkeypatch: pytest.MonkeyPatch, typed: str, passed_on: str
+) -> None:
+    received = recorded(monkeypatch, slack.adapter.garda)
+    await slack.answer(slack.inbound.command(slash_command(BUDI, typed, channel=SUPPORT)))
+    [message] = received
+    assert message.text == passed_on
+    assert message.origin == Address("slack", direct_channel(BUDI))
+
+
+def test_every_desk_command_word_is_one_word() -> None:
+    assert all(word.isalpha() and word == word.casefold() for word in AGENT_COMMANDS)
+
+
+async def test_a_ticket_button_is_passed_on_and_the_message_left_for_garda_to_redraw(
+    desk_slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = recorded(monkeypatch, desk_slack.adapter.garda)
+    await desk_slack.adapter.sender.send(Address("slack", SUPPORT), TICKET)
+    channel, posted, button = desk_slack.fake.newest_button("Claim", channel=SUPPORT)
+    press = channel_press(BUDI, channel, posted, button)
+    again = channel_press(BUDI, channel, posted, button)  # later, or by someone else
+    for payload in (press, again):
+        response = await desk_slack.inbound.interaction(payload)
+        assert response.status_code == 200
+    await desk_slack.adapter.drain()
+
+    assert desk_slack.fake.calls_to("chat.update") == []
+    assert buttons(desk_slack.fake.messages[(SUPPORT, posted["ts"])]) == buttons(posted)
+    assert [(m.user_id, m.choice, m.text, m.origin) for m in received] == [
+        (BUDI, "desk:claim:12", "Claim", Address("slack", SUPPORT))
+    ] * 2
+    assert len({m.event_key for m in received}) == 2  # two presses, not one retried
+
+
+async def test_a_ticket_button_in_a_thread_answers_in_that_thread(
+    desk_slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = recorded(monkeypatch, desk_slack.adapter.garda)
+    ts = await desk_slack.adapter.sender.send(Address("slack", SUPPORT), Reply("New ticket #12"))
+    assert ts is not None
+    await desk_slack.adapter.sender.send(Address("slack", SUPPORT), replace(TICKET, reply_to=ts))
+    await desk_slack.presses(BUDI, "Claim")
+    assert desk_slack.fake.calls_to("chat.update") == []
+    [press] = received
+    assert (press.choice, press.origin) == ("desk:claim:12", Address("slack", SUPPORT, ts))
+
+
+async def test_other_buttons_pressed_in_a_channel_still_show_the_choice(
+    desk_slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = recorded(monkeypatch, desk_slack.adapter.garda)
+    question = Reply("Did this solve it?", (Choice("solved", "Solved"),))
+    ts = await desk_slack.adapter.sender.send(Address("slack", IT_CHANNEL, "1.000003"), question)
+    await desk_slack.presses(ANA, "Solved")
+    [update] = desk_slack.fake.updated(IT_CHANNEL)
+    assert update["ts"] == ts and button_labels(update) == []
+    assert received[0].origin == Address("slack", IT_CHANNEL, "1.000003")
 
 
 # Escaping
@@ -626,6 +861,8 @@ def test_a_missing_bot_token_is_a_configuration_error(garda: Garda, fake: FakeSl
 SCOPES_FOR = {
     "event:app_mention": "app_mentions:read",
     "event:message.im": "im:history",
+    "event:message.channels": "channels:history",
+    "event:message.groups": "groups:history",
     "event:app_home_opened": None,  # needs no scope
     "command": "commands",
     "chat.postMessage": "chat:write",
@@ -651,7 +888,12 @@ async def test_the_manifest_asks_for_exactly_what_garda_uses(slack: Workspace) -
     settings, features = manifest["settings"], manifest["features"]
     bot_events = settings["event_subscriptions"]["bot_events"]
     assert {event.split(".")[0] for event in bot_events} == slack.adapter.events
-    assert [event for event in bot_events if event.startswith("message.")] == ["message.im"]
+    assert {event for event in bot_events if event.startswith("message.")} == {
+        "message.im",  # direct messages
+        "message.channels",  # answers in ticket threads, in public support channels
+        "message.groups",  # and in private ones
+    }
+    assert {f"event:{event}" for event in bot_events} <= set(SCOPES_FOR)
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         scope for scope in SCOPES_FOR.values() if scope
     }

@@ -7,9 +7,11 @@ long polling; what Garda says comes out as requests to the fake, read as the use
 from __future__ import annotations
 
 import logging
+import shutil
 import socket
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,21 +21,26 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from telegram.error import InvalidToken
 
-from bot.app import Garda
+from bot.app import Garda, open_garda
 from bot.config import Settings
 from bot.delivery import DeliveryError
 from bot.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
-from bot.telegram_adapter.sender import split_text
+from bot.telegram_adapter.sender import TEXT_LIMIT, split_text
+from handlers.desk import Desk
 from handlers.messages import Address, Choice, IncomingMessage, Reply
 from models.tables import Conversation, Ticket
 from tests.fakes.telegram import (
+    BOT,
     TOKEN,
     Call,
     FakeTelegram,
     edited_update,
     group,
+    group_command_update,
     message_update,
     press,
+    reply_update,
+    topic_update,
     user,
 )
 
@@ -497,3 +504,268 @@ async def test_an_update_waiting_before_polling_starts_is_answered(
         assert "no tickets" in (await fake.wait_for("sendMessage")).text
     finally:
         await adapter.stop()
+
+
+# Support groups: message ids, answers, edits, agents' replies and ticket buttons
+
+SUPPORT = group()  # Level 2's support group
+FORUM = group(-1005555, "IT desk", forum=True)  # Level 3 works in its topic 7
+OFFICE = group(-1009999, "Office chat")  # not a support group
+TICKET = Reply("New ticket #12: the printer is jammed", (Choice("desk:claim:12", "Claim"),))
+
+
+@dataclass
+class SupportDesk:
+    """Garda with support groups, on the fake; what the adapter hands Garda is recorded."""
+
+    adapter: TelegramAdapter
+    webhook: Webhook
+    fake: FakeTelegram
+    received: list[IncomingMessage] = field(default_factory=list)
+
+    async def post(self, update: dict[str, Any]) -> list[IncomingMessage]:
+        """Deliver ``update``; what reached Garda because of it."""
+        before = len(self.received)
+        assert (await self.webhook.post(update)).status_code == 200
+        await settled(self.adapter)
+        return self.received[before:]
+
+    async def sent(self, address: Address, reply: Reply = TICKET) -> Call:
+        """Garda posts ``reply`` at ``address``; the call, as the fake answered it."""
+        message_id = await self.adapter.sender.send(address, reply)
+        return await self.fake.wait_for(
+            "sendMessage", lambda call: str(call.result["message_id"]) == message_id
+        )
+
+
+@pytest.fixture
+async def support(
+    seeded_template: Path, tmp_path: Path, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[SupportDesk]:
+    path = tmp_path / "desk.db"
+    shutil.copyfile(seeded_template, path)
+    desk = Desk(
+        {
+            2: Address("telegram", str(SUPPORT["id"])),
+            3: Address("telegram", str(FORUM["id"]), "7"),
+        }
+    )
+    async with open_garda(f"sqlite+aiosqlite:///{path}", desk=desk) as garda:
+        adapter = TelegramAdapter(garda, settings_for(fake))
+        garda.courier.add(adapter.sender)
+        await adapter.start_webhook()
+        try:
+            async with client_for(adapter) as client:
+                desk_ = SupportDesk(adapter, Webhook(client), fake)
+
+                async def receive(message: IncomingMessage) -> None:
+                    desk_.received.append(message)
+
+                monkeypatch.setattr(garda, "receive", receive)
+                yield desk_
+        finally:
+            await adapter.stop()
+
+
+async def test_a_sent_reply_gives_its_message_id_and_later_ones_answer_it(
+    adapter: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    where = Address("telegram", str(FORUM["id"]), "7")
+    ticket = await adapter.sender.send(where, TICKET)
+    posted = await fake.wait_for("sendMessage")
+    assert ticket == str(posted.result["message_id"])
+
+    assert ticket is not None
+    answer = await adapter.sender.send(where, Reply("Ana says: thanks", reply_to=ticket))
+    answered = await fake.wait_for("sendMessage")
+    assert answer == str(answered.result["message_id"]) != ticket
+    assert answered.params["reply_parameters"] == {
+        "message_id": int(ticket),
+        "allow_sending_without_reply": True,
+    }
+    assert answered.params["message_thread_id"] == 7  # still in the topic
+    assert answered.result["reply_to_message"]["message_id"] == int(ticket)
+
+    private = await adapter.sender.send_private("42", Reply("Budi answered your ticket"))
+    assert private == str((await fake.wait_for("sendMessage")).result["message_id"])
+
+
+async def test_a_long_answer_gives_the_id_of_its_last_part_and_every_part_answers(
+    adapter: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    where = Address("telegram", str(SUPPORT["id"]))
+    ticket = await adapter.sender.send(where, TICKET)
+    assert ticket is not None
+    text = "\n\n".join(["Restart the router and wait a minute. " * 60] * 3)
+    last = await adapter.sender.send(where, Reply(text, TICKET.choices, reply_to=ticket))
+    parts = fake.sent(SUPPORT["id"])[1:]
+    assert len(parts) > 1
+    assert last == str(parts[-1].result["message_id"]) and parts[-1].buttons
+    assert {part.reply_to for part in parts} == {int(ticket)}
+
+
+async def test_an_answer_to_a_deleted_message_is_still_sent(
+    adapter: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    sent = await adapter.sender.send(Address("telegram", "42"), Reply("x", reply_to="999"))
+    assert sent is not None
+    assert "reply_to_message" not in (await fake.wait_for("sendMessage")).result
+
+
+async def test_an_edit_replaces_the_text_and_keyboard(
+    adapter: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    where = Address("telegram", str(FORUM["id"]), "7")
+    ticket = await adapter.sender.send(where, TICKET)
+    assert ticket is not None
+    taken = Reply("Ticket #12 <b>: taken by **Budi**", (Choice("desk:resolve:12", "Resolve"),))
+    await adapter.sender.edit(where, ticket, taken)
+
+    edit = await fake.wait_for("editMessageText")
+    assert (edit.params["chat_id"], edit.params["message_id"]) == (FORUM["id"], int(ticket))
+    assert edit.params["parse_mode"] == "HTML"
+    shown = fake.messages[FORUM["id"], int(ticket)]
+    assert shown["text"] == "Ticket #12 <b>: taken by Budi"
+    assert shown["entities"] == [{"type": "bold", "offset": 25, "length": 4}]
+    assert edit.buttons == [("Resolve", "desk:resolve:12")]
+
+    await adapter.sender.edit(where, ticket, taken)  # the same again: "not modified" is fine
+    await adapter.sender.edit(where, ticket, Reply("Ticket #12: resolved"))  # no buttons left
+    assert "reply_markup" not in fake.messages[FORUM["id"], int(ticket)]
+
+
+async def test_an_edit_too_long_for_one_message_is_cut_short(
+    adapter: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    where = Address("telegram", str(SUPPORT["id"]))
+    ticket = await adapter.sender.send(where, TICKET)
+    assert ticket is not None
+    await adapter.sender.edit(where, ticket, Reply("word " * 2000, TICKET.choices))
+    shown = fake.messages[SUPPORT["id"], int(ticket)]
+    assert len(shown["text"]) <= TEXT_LIMIT and shown["text"].endswith("word…")
+    assert shown["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "desk:claim:12"
+
+
+async def test_an_edit_telegram_refuses_is_a_delivery_error(adapter: TelegramAdapter) -> None:
+    with pytest.raises(DeliveryError, match="not found"):
+        await adapter.sender.edit(Address("telegram", "42"), "999", Reply("gone"))
+
+
+async def test_after_a_group_became_a_supergroup_sends_and_edits_go_there(
+    adapter: TelegramAdapter, fake: FakeTelegram
+) -> None:
+    old = Address("telegram", "-555")
+    ticket = await adapter.sender.send(old, TICKET)
+    assert ticket is not None
+    fake.migrate(-555, -100555)
+
+    answer = await adapter.sender.send(old, Reply("an answer", reply_to=ticket))
+    assert (await fake.wait_for("sendMessage", saying("an answer"))).params["chat_id"] == -100555
+    await adapter.sender.edit(old, ticket, Reply("Ticket #12: taken"))
+    assert fake.messages[-100555, int(ticket)]["text"] == "Ticket #12: taken"
+    assert answer is not None and (-100555, int(answer)) in fake.messages
+
+
+async def test_an_answer_to_garda_in_a_support_group_reaches_garda(
+    support: SupportDesk,
+) -> None:
+    ticket = await support.sent(Address("telegram", str(SUPPORT["id"])))
+    update = reply_update("restarted the router", ticket.result, sender=BUDI)
+    assert await support.post(update) == [
+        IncomingMessage(
+            platform="telegram",
+            user_id=str(BUDI["id"]),
+            text="restarted the router",
+            origin=Address("telegram", str(SUPPORT["id"])),
+            display_name="Budi Santoso",
+            event_key=f"telegram:{update['update_id']}",
+            reply_to=str(ticket.result["message_id"]),
+        )
+    ]
+    assert support.fake.sent(SUPPORT["id"]) == [ticket]  # no pointer
+
+
+async def test_an_answer_to_garda_in_a_support_topic_reaches_garda(
+    support: SupportDesk,
+) -> None:
+    ticket = await support.sent(Address("telegram", str(FORUM["id"]), "7"))
+    [answer] = await support.post(reply_update("on my way", ticket.result, sender=BUDI))
+    assert answer.origin == Address("telegram", str(FORUM["id"]), "7")
+    assert answer.reply_to == str(ticket.result["message_id"])
+
+
+@pytest.mark.parametrize("creator", [BOT, user(77, "Budi")])
+async def test_a_plain_message_in_a_support_topic_is_no_answer_to_garda(
+    support: SupportDesk, creator: dict[str, Any]
+) -> None:
+    # Telegram makes every topic message "reply" to the topic's creation message.
+    update = topic_update("lunch, anyone?", thread_id=7, chat=FORUM, creator=creator)
+    assert await support.post(update) == []
+    assert support.fake.sent(FORUM["id"]) == []
+
+
+async def test_an_answer_to_someone_else_in_a_support_group_is_not_for_garda(
+    support: SupportDesk,
+) -> None:
+    theirs = message_update("printer again?", chat=SUPPORT)["message"]
+    assert await support.post(reply_update("yes", theirs, sender=BUDI)) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "chat", "thread_id"),
+    [
+        ("/queue", SUPPORT, None),
+        ("/take@garda_bot 12", SUPPORT, None),
+        ("/reply 12 restarted the router", FORUM, 7),
+    ],
+)
+async def test_a_command_in_a_support_group_reaches_garda(
+    support: SupportDesk, typed: str, chat: dict[str, Any], thread_id: int | None
+) -> None:
+    update = group_command_update(typed, chat=chat, sender=BUDI, thread_id=thread_id)
+    [command] = await support.post(update)
+    assert (command.text, command.reply_to) == (typed, None)
+    assert command.origin == Address("telegram", str(chat["id"]), str(thread_id or "") or None)
+
+
+async def test_a_command_for_another_bot_in_a_support_group_is_not_for_garda(
+    support: SupportDesk,
+) -> None:
+    assert await support.post(group_command_update("/queue@other_bot", sender=BUDI)) == []
+    assert support.fake.sent(SUPPORT["id"]) == []
+
+
+async def test_an_answer_to_garda_in_another_group_gets_the_pointer(
+    support: SupportDesk,
+) -> None:
+    said = await support.sent(Address("telegram", str(OFFICE["id"])), Reply("Hello office"))
+    assert await support.post(reply_update("my printer is broken", said.result)) == []
+    pointer = await support.fake.wait_for("sendMessage", saying("private chat"))
+    assert pointer.params["chat_id"] == OFFICE["id"]
+    # and a command there too, as before
+    assert await support.post(group_command_update("/queue", chat=OFFICE)) == []
+    await support.fake.wait_for("sendMessage", saying("private chat"))
+
+
+async def test_a_ticket_button_is_answered_and_the_message_left_for_garda_to_redraw(
+    support: SupportDesk,
+) -> None:
+    ticket = await support.sent(Address("telegram", str(FORUM["id"]), "7"))
+    pressed = press(ticket.result, "desk:claim:12", sender=BUDI)
+    [claim] = await support.post(pressed)
+    await support.fake.wait_for("answerCallbackQuery")
+    assert (claim.choice, claim.text, claim.user_id) == ("desk:claim:12", "Claim", "77")
+    assert claim.origin == Address("telegram", str(FORUM["id"]), "7")
+    edits = [call for call in support.fake.calls if call.method.startswith("editMessage")]
+    assert edits == []
+    assert support.fake.messages[FORUM["id"], ticket.result["message_id"]]["reply_markup"]
+
+
+async def test_other_buttons_still_show_the_choice_and_close(support: SupportDesk) -> None:
+    question = await support.sent(
+        Address("telegram", "42"), Reply("Did it help?", (Choice("solved", "Solved"),))
+    )
+    [answer] = await support.post(press(question.result, "solved"))
+    assert answer.choice == "solved"
+    closed = await support.fake.wait_for("editMessageText")
+    assert closed.text.endswith("» Solved")

@@ -144,6 +144,27 @@ class FakeSlack:
             if call.ok and channel in (None, call.args.get("channel"))
         ]
 
+    def updated(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """The arguments of every successful chat.update (in ``channel``, if given)."""
+        return [
+            call.args
+            for call in self.calls_to("chat.update")
+            if call.ok and channel in (None, call.args.get("channel"))
+        ]
+
+    def newest_button(
+        self, label: str, *, channel: str | None = None
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """The channel, message and button of the newest posted button labelled ``label``
+        (in ``channel``, if given): what :func:`button_press` needs."""
+        for (where, _), posted in reversed(self.messages.items()):
+            if channel not in (None, where):
+                continue
+            for button in buttons(posted):
+                if button["text"]["text"] == label:
+                    return where, posted, button
+        raise AssertionError(f"no button {label!r} in {list(self.messages.values())}")
+
     async def wait_for(self, method: str, predicate: Predicate | None = None) -> Call:
         """The first successful call of ``method`` matching ``predicate``, once it happens."""
 
@@ -345,6 +366,35 @@ def mention(user: str, channel: str, text: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def thread_reply(
+    user: str,
+    channel: str,
+    thread_ts: str,
+    text: str,
+    *,
+    parent_user_id: str = BOT_USER_ID,
+    channel_type: str = "channel",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A ``message`` event: ``user`` answering in the thread under the message ``thread_ts``
+    of ``channel``, which ``parent_user_id`` (Garda, by default) posted. ``channel_type`` is
+    ``group`` for a private channel."""
+    ts = _ts()
+    return {
+        "type": "message",
+        "channel": channel,
+        "channel_type": channel_type,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "thread_ts": thread_ts,
+        "parent_user_id": parent_user_id,
+        "team": TEAM_ID,
+        **extra,
+    }
+
+
 def slash_command(user: str, text: str, *, channel: str = "C0GENERAL") -> dict[str, str]:
     """The form fields of ``/helpdesk text`` typed by ``user`` in ``channel``."""
     return {
@@ -364,7 +414,12 @@ def slash_command(user: str, text: str, *, channel: str = "C0GENERAL") -> dict[s
 
 
 def button_press(
-    user: str, channel: str, message: dict[str, Any], button: dict[str, Any]
+    user: str,
+    channel: str,
+    message: dict[str, Any],
+    button: dict[str, Any],
+    *,
+    channel_name: str = "directmessage",
 ) -> dict[str, Any]:
     """The ``block_actions`` payload of ``user`` pressing ``button`` on a posted ``message``."""
     return {
@@ -380,7 +435,7 @@ def button_press(
         },
         "trigger_id": f"{uuid.uuid4().int % 10**12}.1.{uuid.uuid4().hex[:8]}",
         "team": {"id": TEAM_ID, "domain": "garda-test"},
-        "channel": {"id": channel, "name": "directmessage"},
+        "channel": {"id": channel, "name": channel_name},
         "message": message,
         "response_url": "https://hooks.slack.invalid/actions/1/2/3",
         "actions": [
@@ -394,6 +449,14 @@ def button_press(
             }
         ],
     }
+
+
+def channel_press(
+    user: str, channel: str, message: dict[str, Any], button: dict[str, Any]
+) -> dict[str, Any]:
+    """``user`` (an agent) pressing ``button`` on ``message`` posted in ``channel`` (a support
+    channel), the message being in a thread of it if it has a ``thread_ts``."""
+    return button_press(user, channel, message, button, channel_name="support")
 
 
 def view_submission(user: str, view: dict[str, Any], answers: Mapping[str, str]) -> dict[str, Any]:

@@ -49,6 +49,11 @@ class Call:
         return str(self.params.get("text", ""))
 
     @property
+    def reply_to(self) -> int | None:
+        """The id of the message this one was sent in answer to (``reply_parameters``)."""
+        return (self.params.get("reply_parameters") or {}).get("message_id")
+
+    @property
     def buttons(self) -> list[tuple[str, str]]:
         """(label, callback data) of each inline button, top to bottom."""
         rows = (self.params.get("reply_markup") or {}).get("inline_keyboard", [])
@@ -80,6 +85,7 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._cursor: dict[str, int] = {}  # per method: where the next wait_for looks from
         self._failures: dict[str, list[float]] = {}
+        self._migrated: dict[Any, int] = {}  # old group chat id -> its supergroup's id
         self._message_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[Json], Awaitable[Any]]] = {
@@ -124,6 +130,16 @@ class FakeTelegram:
         must not wait a whole second pass a fraction (Telegram itself sends whole seconds).
         """
         self._failures.setdefault(method, []).extend([retry_after] * times)
+
+    def migrate(self, chat_id: int, to: int) -> None:
+        """Upgrade group ``chat_id`` to supergroup ``to``: its messages move there, and every
+        later call naming the old id is refused with ``migrate_to_chat_id``, as Telegram does."""
+        self._migrated[chat_id] = to
+        for (chat, message_id), moved in list(self.messages.items()):
+            if chat == chat_id:
+                del self.messages[chat, message_id]
+                moved["chat"] = {**moved["chat"], "id": to, "type": "supergroup"}
+                self.messages[to, message_id] = moved
 
     async def wait_for(
         self,
@@ -186,6 +202,12 @@ class FakeTelegram:
                 },
                 status=429,
             )
+        if params.get("chat_id") in self._migrated:
+            await self._record(Call(method, params, ok=False))
+            description = "Bad Request: group chat was upgraded to a supergroup chat"
+            parameters = {"migrate_to_chat_id": self._migrated[params["chat_id"]]}
+            body = {"ok": False, "error_code": 400, "description": description}
+            return web.json_response(body | {"parameters": parameters}, status=400)
         try:
             result = await answer(params)
         except ApiError as error:
@@ -225,8 +247,25 @@ class FakeTelegram:
         }
         if params.get("message_thread_id"):
             message |= {"message_thread_id": params["message_thread_id"], "is_topic_message": True}
+        answered = self._answered(chat_id, params.get("reply_parameters"))
+        if answered is not None:
+            message["reply_to_message"] = answered
         self.messages[chat_id, message["message_id"]] = message
         return message
+
+    def _answered(self, chat_id: Any, parameters: Json | None) -> Json | None:
+        """The message ``reply_parameters`` names, as Telegram attaches it (without its own
+        ``reply_to_message``); a 400 if it is gone, unless sending without it is allowed."""
+        if not parameters:
+            return None
+        found = self.messages.get((parameters.get("chat_id", chat_id), parameters["message_id"]))
+        if found is None:
+            if parameters.get("allow_sending_without_reply"):
+                return None
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        answered = copy.deepcopy(found)
+        answered.pop("reply_to_message", None)
+        return answered
 
     async def _edit_message_text(self, params: Json) -> Json:
         return self._edit(params, _content(params))
@@ -443,6 +482,82 @@ def edited_update(text: str, **kwargs: Any) -> Json:
     """An update carrying an edited message."""
     edited = message(text, **kwargs) | {"edit_date": int(time.time())}
     return {"update_id": next(_update_ids), "edited_message": edited}
+
+
+def group_command_update(
+    command: str,
+    *,
+    chat: Json | None = None,
+    sender: Json | None = None,
+    thread_id: int | None = None,
+) -> Json:
+    """A command (``/queue``, ``/take@garda_bot 12``) typed in a group (the support group by
+    default), in its forum topic ``thread_id`` if given."""
+    return message_update(command, sender=sender, chat=chat or group(), thread_id=thread_id)
+
+
+def bot_message(
+    message_id: int,
+    *,
+    chat: Json | None = None,
+    thread_id: int | None = None,
+    text: str = "New ticket #1",
+) -> Json:
+    """A message the bot posted earlier in ``chat`` (the support group by default)."""
+    sent: Json = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": chat or group(),
+        "from": BOT,
+        "text": text,
+    }
+    if thread_id is not None:
+        sent |= {"message_thread_id": thread_id, "is_topic_message": True}
+    return sent
+
+
+def reply_update(
+    text: str,
+    to: int | Json,
+    *,
+    sender: Json | None = None,
+    chat: Json | None = None,
+    thread_id: int | None = None,
+) -> Json:
+    """``sender`` answering, in a group, the bot's message ``to``: the ``Message`` the fake
+    returned for it (``call.result``: its chat and topic are used) or just its id (then in
+    ``chat``, the support group by default, and topic ``thread_id``)."""
+    if isinstance(to, int):
+        to = bot_message(to, chat=chat, thread_id=thread_id)
+    else:
+        to = {key: value for key, value in to.items() if key != "reply_to_message"}
+    chat = to["chat"] if chat is None else chat
+    topic = to.get("message_thread_id") if thread_id is None else thread_id
+    return message_update(text, sender=sender, chat=chat, thread_id=topic, reply_to_message=to)
+
+
+def topic_update(
+    text: str,
+    *,
+    thread_id: int,
+    chat: Json | None = None,
+    sender: Json | None = None,
+    creator: Json | None = None,
+) -> Json:
+    """A plain message in forum topic ``thread_id``: as Telegram sends it, it "replies" to
+    the topic's creation message (by ``creator``: Ana by default, or the bot, ``BOT``)."""
+    chat = chat or group(forum=True)
+    created = {
+        "message_id": thread_id,
+        "date": int(time.time()),
+        "chat": chat,
+        "from": creator or user(),
+        "message_thread_id": thread_id,
+        "forum_topic_created": {"name": "Tickets", "icon_color": 7322096},
+    }
+    return message_update(
+        text, sender=sender, chat=chat, thread_id=thread_id, reply_to_message=created
+    )
 
 
 def press(sent: Json, data: str, *, sender: Json | None = None) -> Json:

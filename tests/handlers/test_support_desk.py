@@ -11,8 +11,7 @@ from sqlmodel import select
 
 from bot.app import Garda, open_garda
 from handlers.desk import Desk, parse_address
-from handlers.messages import Address
-from handlers.messages import reply_from_json
+from handlers.messages import Address, reply_from_json
 from models.tables import OutboxMessage, Person, Ticket
 from tests.helpers import Chat
 
