@@ -23,7 +23,7 @@ from knowledge.articles import ArticleFileError, read_folder
 from knowledge.base import KnowledgeBase
 from knowledge.matching import MatchResult
 from knowledge.regression import BUNDLED_CASES, check, load_cases
-from knowledge.store import enabled_articles, export_articles, save_articles
+from knowledge.store import drafts, enabled_articles, export_articles, publish, save_articles
 from models.db import make_engine
 from models.migrate import current_revision, head_revision, upgrade
 
@@ -182,6 +182,43 @@ def kb_export(path: Path) -> None:
             return export_articles(await enabled_articles(session), path)
 
     typer.echo(f"wrote {run_or_exit(dump())} files to {path}")
+
+
+@kb_app.command("drafts")
+def kb_drafts() -> None:
+    """List the draft articles made from resolved tickets, waiting to be published."""
+    settings = settings_or_exit()
+
+    async def read() -> list[str]:
+        async with open_database(settings.database_url) as sessions, sessions() as session:
+            return [
+                f"{row.slug} [{row.lang}] {row.title}  (by {row.updated_by}, "
+                f"{row.updated_at:%Y-%m-%d})"
+                for row in await drafts(session)
+            ]
+
+    lines = run_or_exit(read())
+    typer.echo("\n".join(lines) if lines else "no drafts")
+
+
+@kb_app.command("publish")
+def kb_publish(article_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Publish a draft article (every language of it); running bots see it after a restart."""
+    settings = settings_or_exit()
+
+    async def run() -> int:
+        async with (
+            open_database(settings.database_url) as sessions,
+            sessions() as session,
+            session.begin(),
+        ):
+            return await publish(session, slug=article_id, author="cli")
+
+    published = run_or_exit(run())
+    if not published:
+        typer.echo(f"no draft {article_id!r} (see `garda kb drafts`)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"published {article_id} ({published} language(s))")
 
 
 @kb_app.command("match")

@@ -104,6 +104,39 @@ async def save_draft(
     return slug
 
 
+async def drafts(session: AsyncSession) -> list[Article]:
+    """The draft articles waiting to be published, oldest first."""
+    rows = await session.exec(select(Article).where(Article.draft).order_by(Article.updated_at))
+    return list(rows)
+
+
+async def publish(session: AsyncSession, *, slug: str, author: str) -> int:
+    """Publish the drafts of ``slug`` (every language): matched from the next start on.
+
+    Returns how many were published (0: no such draft). Each becomes a new revision.
+    """
+    rows = await session.exec(select(Article).where(Article.slug == slug, Article.draft))
+    published = 0
+    for row in rows:
+        row.enabled, row.draft = True, False
+        row.revision += 1
+        row.updated_by, row.updated_at = author, utcnow()
+        session.add(row)
+        session.add(
+            ArticleRevision(
+                slug=row.slug,
+                lang=row.lang,
+                revision=row.revision,
+                snapshot=to_doc(row).fields(),
+                author=author,
+                source="cli",
+            )
+        )
+        published += 1
+    await session.flush()
+    return published
+
+
 def _apply(row: Article, doc: ArticleDoc) -> None:
     row.title, row.topic, row.body = doc.title, doc.topic, doc.body
     row.symptoms, row.keywords, row.needs = list(doc.symptoms), list(doc.keywords), list(doc.needs)

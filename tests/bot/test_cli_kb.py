@@ -15,7 +15,7 @@ from sqlmodel import select
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from knowledge.store import BUNDLED
+from knowledge.store import BUNDLED, save_draft
 from models.db import make_engine, make_sessions
 from models.migrate import head_revision
 from models.tables import Article, ArticleRevision
@@ -363,3 +363,37 @@ def test_an_edited_export_reimports_as_one_update(database: str, tmp_path: Path)
         ("en", 3, 2),
         ("id", 3, 2),
     }
+
+
+def test_a_draft_from_a_ticket_is_listed_then_published(database: str) -> None:
+    async def draft() -> None:
+        engine = make_engine(database)
+        async with make_sessions(engine)() as session, session.begin():
+            await save_draft(
+                session, slug="ticket-7", lang="en", title="Printer jams on tray 2",
+                topic="printer", symptoms=["printer jams on tray 2 every morning"],
+                body="Replaced the tray 2 roller.", tier=2, author="slack:UBUDI",
+            )  # fmt: skip
+        await engine.dispose()
+
+    assert garda("db", "upgrade").exit_code == 0
+    asyncio.run(draft())
+    listed = garda("kb", "drafts")
+    assert "ticket-7 [en] Printer jams on tray 2  (by slack:UBUDI" in listed.output
+    assert "no draft 'ticket-9'" in garda("kb", "publish", "ticket-9").output
+    assert "published ticket-7 (1 language(s))" in garda("kb", "publish", "ticket-7").output
+    assert garda("kb", "drafts").output.strip() == "no drafts"
+    answer = garda("kb", "match", "printer jams on tray 2 every morning")
+    assert "ticket-7" in answer.output
+
+    async def revisions() -> list[tuple[int, str]]:
+        engine = make_engine(database)
+        async with make_sessions(engine)() as session:
+            rows = await session.exec(
+                select(ArticleRevision).where(ArticleRevision.slug == "ticket-7")
+            )
+            found = [(row.revision, row.source) for row in rows]
+        await engine.dispose()
+        return found
+
+    assert sorted(asyncio.run(revisions())) == [(1, "ticket"), (2, "cli")]

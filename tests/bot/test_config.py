@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import ValidationError
 
@@ -71,4 +73,51 @@ def test_a_webhook_secret_telegram_would_refuse_is_caught_at_start(
 def test_api_base_urls_must_be_http(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     monkeypatch.setenv(name, "slack.example.gov/api")
     with pytest.raises(ValidationError, match="http"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_the_desk_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "GARDA_ESCALATE_L2": "slack:C0L2",
+        "GARDA_ESCALATE_TOPICS": "server_down=telegram:-100123/4, 3/vpn=slack:C0VPN",
+        "GARDA_AGENTS_L2": "slack:UBUDI",
+        "GARDA_AGENTS_L3": "slack:USARI,slack:UBUDI",
+        "GARDA_SLA": "P1=10m/2h",
+        "GARDA_BUSINESS_HOURS": "mon-fri 08:00-16:00",
+        "GARDA_HOLIDAYS": "2026-12-25",
+        "GARDA_TIMEZONE": "Asia/Jakarta",
+        "GARDA_PRIORITY_MATRIX": "low/high=P2",
+        "GARDA_CLOSE_AFTER_DAYS": "5",
+    }.items():
+        monkeypatch.setenv(name, value)
+    desk = Settings(_env_file=None).desk()  # type: ignore[call-arg]
+    assert str(desk.channel_for(2, "server_down")) == "telegram:-100123/4"
+    assert str(desk.channel_for(2, "vpn")) == "slack:C0L2"
+    assert str(desk.channel_for(3, "vpn")) == "slack:C0VPN"
+    assert desk.tier_of("slack:UBUDI") == 3 and desk.tier_of("slack:UANA") == 0
+    assert desk.sla.targets_for("P1").acknowledge == timedelta(minutes=10)
+    assert desk.sla.targets_for("P3").resolve == timedelta(hours=24)  # the default stays
+    assert not desk.sla.calendar.always and desk.sla.calendar_for("P1").always
+    assert desk.priority("low", "high") == "P2" and desk.priority("high", "high") == "P1"
+    assert desk.close_after == timedelta(days=5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("GARDA_SLA", "P5=1h/2h", "P5"),
+        ("GARDA_SLA", "P1=4h/1h", "P1"),
+        ("GARDA_BUSINESS_HOURS", "weekdays 9-5", "weekdays"),
+        ("GARDA_HOLIDAYS", "25/12/2026", "25/12/2026"),
+        ("GARDA_TIMEZONE", "Mars/Olympus", "time zone"),
+        ("GARDA_PRIORITY_MATRIX", "huge/high=P1", "impact/urgency"),
+        ("GARDA_ESCALATE_TOPICS", "vpn", "topic=address"),
+        ("GARDA_SLA_ALWAYS", "P9", "P9"),
+    ],
+)
+def test_desk_settings_are_checked(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, complaint: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=complaint):
         Settings(_env_file=None)  # type: ignore[call-arg]
