@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from knowledge.articles import ArticleDoc, render_article
@@ -106,7 +106,9 @@ async def save_draft(
 
 async def drafts(session: AsyncSession) -> list[Article]:
     """The draft articles waiting to be published, oldest first."""
-    rows = await session.exec(select(Article).where(Article.draft).order_by(Article.updated_at))
+    rows = await session.exec(
+        select(Article).where(Article.draft).order_by(col(Article.updated_at))
+    )
     return list(rows)
 
 
