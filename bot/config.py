@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.desk import Desk, parse_address, parse_topic_channels
@@ -19,6 +20,16 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PLATFORMS = ("slack", "telegram", "console")
 Backend = Literal["builtin", "ldap", "fail2ban", "webhook"]
 UserKeys = Annotated[tuple[str, ...], NoDecode]
+# Settings written in a small language, by field: the parser that reads (and checks) each.
+PARSED: dict[str, Callable[[str], object]] = {
+    "limits": parse_limits,
+    "protected_ips": parse_networks,
+    "escalate_topics": parse_topic_channels,
+    "priority_matrix": parse_matrix,
+    "sla": parse_targets,
+    "business_hours": parse_hours,
+    "holidays": parse_holidays,
+}
 
 
 class Settings(BaseSettings):
@@ -136,18 +147,6 @@ class Settings(BaseSettings):
         """Telegram is on when its bot token is set."""
         return self.telegram_bot_token is not None
 
-    @field_validator("limits")
-    @classmethod
-    def _check_limits(cls, value: str) -> str:
-        parse_limits(value)  # raises ValueError saying what is wrong
-        return value
-
-    @field_validator("protected_ips")
-    @classmethod
-    def _check_protected(cls, value: str) -> str:
-        parse_networks(value)
-        return value
-
     def rails(self) -> Rails:
         """The self-service safety rails these settings describe."""
         return Rails(
@@ -159,34 +158,12 @@ class Settings(BaseSettings):
             timeout=self.backend_timeout,
         )
 
-    @field_validator("escalate_topics")
+    @field_validator(*PARSED)
     @classmethod
-    def _check_topics(cls, value: str) -> str:
-        parse_topic_channels(value)
-        return value
-
-    @field_validator("priority_matrix")
-    @classmethod
-    def _check_matrix(cls, value: str) -> str:
-        parse_matrix(value)
-        return value
-
-    @field_validator("sla")
-    @classmethod
-    def _check_sla(cls, value: str) -> str:
-        parse_targets(value)
-        return value
-
-    @field_validator("business_hours")
-    @classmethod
-    def _check_hours(cls, value: str) -> str:
-        parse_hours(value)
-        return value
-
-    @field_validator("holidays")
-    @classmethod
-    def _check_holidays(cls, value: str) -> str:
-        parse_holidays(value)
+    def _parses(cls, value: str, info: ValidationInfo) -> str:
+        """A setting with its own little language: its parser says what is wrong."""
+        assert info.field_name is not None
+        PARSED[info.field_name](value)
         return value
 
     @field_validator("timezone")

@@ -52,19 +52,7 @@ async def save_articles(
             updated += 1
         _apply(row, doc)
         row.enabled, row.draft = True, False
-        row.revision += 1
-        row.updated_by, row.updated_at = author, utcnow()
-        session.add(row)
-        session.add(
-            ArticleRevision(
-                slug=doc.id,
-                lang=doc.lang,
-                revision=row.revision,
-                snapshot=doc.fields(),
-                author=author,
-                source=source,
-            )
-        )
+        _revise(session, row, author=author, source=source)
     await session.flush()
     return ImportSummary(created, updated, unchanged)
 
@@ -87,19 +75,9 @@ async def save_draft(
         return None
     row = Article(
         slug=slug, lang=lang, title=title, topic=topic, symptoms=symptoms, body=body, tier=tier,
-        enabled=False, draft=True, updated_by=author, updated_at=utcnow(),
+        enabled=False, draft=True, revision=0,
     )  # fmt: skip
-    session.add(row)
-    session.add(
-        ArticleRevision(
-            slug=slug,
-            lang=lang,
-            revision=1,
-            snapshot=to_doc(row).fields(),
-            author=author,
-            source="ticket",
-        )
-    )
+    _revise(session, row, author=author, source="ticket")
     await session.flush()
     return slug
 
@@ -121,22 +99,27 @@ async def publish(session: AsyncSession, *, slug: str, author: str) -> int:
     published = 0
     for row in rows:
         row.enabled, row.draft = True, False
-        row.revision += 1
-        row.updated_by, row.updated_at = author, utcnow()
-        session.add(row)
-        session.add(
-            ArticleRevision(
-                slug=row.slug,
-                lang=row.lang,
-                revision=row.revision,
-                snapshot=to_doc(row).fields(),
-                author=author,
-                source="cli",
-            )
-        )
+        _revise(session, row, author=author, source="cli")
         published += 1
     await session.flush()
     return published
+
+
+def _revise(session: AsyncSession, row: Article, *, author: str, source: str) -> None:
+    """Count a change to ``row`` as its next revision, and keep a snapshot of it."""
+    row.revision += 1
+    row.updated_by, row.updated_at = author, utcnow()
+    session.add(row)
+    session.add(
+        ArticleRevision(
+            slug=row.slug,
+            lang=row.lang,
+            revision=row.revision,
+            snapshot=to_doc(row).fields(),
+            author=author,
+            source=source,
+        )
+    )
 
 
 def _apply(row: Article, doc: ArticleDoc) -> None:
