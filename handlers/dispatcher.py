@@ -76,6 +76,13 @@ class Dispatcher:
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer one message; never raises."""
+        in_channel = self.desk.is_support_channel(message.origin)
+
+        def answer(replies: list[Reply]) -> list[Reply]:
+            if in_channel and message.choice is not None:  # a ticket button in a channel:
+                return [_privately(reply) for reply in replies]  # answered to the presser only
+            return replies
+
         async with self._locks.hold(message.user_key):
             lang = DEFAULT_LANG
             try:
@@ -87,7 +94,6 @@ class Dispatcher:
                         return []
                     turn = await self._start_turn(session, message)
                     lang = turn.lang
-                    in_channel = self.desk.is_support_channel(message.origin)
                     if _pasted_password(turn):  # never stored, never matched, never logged
                         turn.say("security.password_pasted")
                         turn.note("security", "password_pasted")
@@ -103,11 +109,9 @@ class Dispatcher:
                 self._report(turn.notes)
                 if turn.queued and self.wake is not None:
                     self.wake()
-                if in_channel and message.choice is not None:  # a ticket button: answered
-                    return [_privately(reply) for reply in turn.replies]  # to the presser only
-                return turn.replies
+                return answer(turn.replies)
             except UserFacingError as error:
-                return [Reply(self.catalogue.text(lang, error.key, **error.params))]
+                return answer([Reply(self.catalogue.text(lang, error.key, **error.params))])
             except Exception:  # the one boundary: anything unexpected is a bug, rolled back
                 logger.exception("failed to handle a message from %s", message.user_key)
                 return [Reply(self.catalogue.text(lang, "error.unexpected"))]

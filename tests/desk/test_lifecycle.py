@@ -114,6 +114,9 @@ async def test_an_employee_cannot_work_tickets(desk: Office) -> None:
     assert "Only support agents" in await ana.say("/take 1")
     assert "Only support agents" in await ana.press("desk:claim:1")
     assert "Only support agents" in await ana.say("/queue")
+    # a refusal for a button pressed in the channel is for the presser's eyes only
+    [refusal] = await desk.in_channel("eko", L2, choice="desk:claim:1")
+    assert "Only support agents" in refusal.text and refusal.private
     # and someone else's "Did this fix it?" is not hers to answer
     other = desk.person("eko")
     assert "isn't yours" in await other.press("desk:fixed:1")
