@@ -1,4 +1,5 @@
-"""The matcher benchmark still runs: valid generated articles, and a small run prints its table.
+"""The matcher benchmark still runs: valid generated articles, and a small run prints its table;
+so does the desk benchmark.
 
 Behaviour only: the figures it prints are for people, never asserted here.
 """
@@ -6,6 +7,7 @@ Behaviour only: the figures it prints are for people, never asserted here.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from knowledge.vocab import LANGUAGES, TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "matcher.py"
+DESK_SCRIPT = ROOT / "bench" / "desk.py"
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +72,28 @@ def test_a_small_run_prints_the_table_and_exits_zero() -> None:
     assert done.returncode == 0, done.stderr
     assert "articles  build s  RSS MB  garda p50  garda p99" in done.stdout
     assert re.search(r"^\s+100\s+\d", done.stdout, re.MULTILINE), done.stdout
+
+
+def test_a_small_desk_run_prints_its_three_tables_on_sqlite(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "GARDA_TEST_POSTGRES_URL"}
+    env["TMPDIR"] = str(tmp_path)  # its SQLite folder, to check that it is gone afterwards
+    done = subprocess.run(
+        [sys.executable, str(DESK_SCRIPT), "--tickets", "5", "--notices", "10", "--runs", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "database   run  tickets open p50 open p99 ref p50 ref p99 open/ref p50" in out
+    assert "database   run  messages    msg/s  ms/msg empty round ms msg/empty" in out
+    assert "database   run  timers timers/s ms/timer empty sweep ms timer/empty pings" in out
+    number = r"\s+(\d+\.\d+|\d+)"
+    assert re.search(rf"^sqlite\s+1\s+5({number}){{6}}$", out, re.MULTILINE), out  # tickets
+    assert re.search(rf"^sqlite\s+1\s+15({number}){{4}}$", out, re.MULTILINE), out  # 5 + 10
+    assert re.search(rf"^sqlite\s+1\s+5({number}){{4}}\s+5$", out, re.MULTILINE), out  # pings
+    assert not re.search(r"^(postgresql|sqlite\s+all)", out, re.MULTILINE)
+    assert list(tmp_path.glob("garda-bench-desk-*")) == []
