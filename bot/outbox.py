@@ -34,6 +34,8 @@ MAX_BACKOFF = timedelta(minutes=15)
 DEFER = timedelta(seconds=2)  # a notice or edit waiting for its ticket's packet to go first
 LOUD_EVERY = 5  # attempts: failures are warnings, every fifth one an error
 NO_PACKET = "no packet to edit"
+SUPERSEDED = "a newer edit is already shown"  # a retried edit must not undo a later one
+DROPPED = (NO_PACKET, SUPERSEDED)  # done with, though nothing was sent
 
 
 def backoff(attempts: int) -> timedelta:
@@ -162,9 +164,26 @@ class Outbox:
         post, waiting = await self._packet_of(message) if message.in_a_chat else (None, False)
         if post is None:
             return Outcome(deferred=True) if waiting else Outcome(error=NO_PACKET)
+        if await self._superseded(message):
+            return Outcome(error=SUPERSEDED)
         address = Address(post.platform, post.chat_id, post.thread_id)
         await self.courier.edit(address, post.message_id, reply)
         return Outcome(sent=True, message_id=post.message_id)
+
+    async def _superseded(self, message: Claimed) -> bool:
+        """Whether a later edit of the same packet has already been shown."""
+        async with self.sessions() as session:
+            later = await session.exec(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.ticket_id == message.ticket_id,
+                    OutboxMessage.purpose == "edit",
+                    OutboxMessage.target == message.target,
+                    col(OutboxMessage.id) > message.id,
+                    col(OutboxMessage.sent_at).is_not(None),
+                    OutboxMessage.error == "",
+                )
+            )
+            return later.first() is not None
 
     async def _packet_of(self, message: Claimed) -> tuple[TicketPost | None, bool]:
         """The ticket's newest packet in the message's chat; else whether one is still unsent."""
@@ -201,7 +220,7 @@ class Outbox:
             if outcome.deferred:
                 row.attempts -= 1  # waiting for the packet is no failed attempt
                 row.due_at = now + DEFER
-            elif outcome.sent or outcome.error == NO_PACKET:
+            elif outcome.sent or outcome.error in DROPPED:
                 row.sent_at = now
                 row.message_id = outcome.message_id
                 row.error = outcome.error
@@ -277,4 +296,4 @@ def _kind(outcome: Outcome) -> str:
         return "deferred"
     if outcome.sent:
         return "sent"
-    return "dropped" if outcome.error == NO_PACKET else "failed"
+    return "dropped" if outcome.error in DROPPED else "failed"

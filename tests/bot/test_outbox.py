@@ -282,6 +282,26 @@ async def test_an_edit_replaces_the_packet(sessions: SessionFactory, clock: Movi
     assert edited.sent_at is not None and edited.message_id == sender.posts[0].message_id
 
 
+async def test_a_retried_edit_never_undoes_a_later_one(
+    sessions: SessionFactory, clock: MovingClock
+) -> None:
+    sender = FakeSender()
+    outbox = outbox_for(sessions, sender, clock)
+    ticket_id = await new_ticket(sessions)
+    await put(sessions, clock, "packet", "the packet", ticket_id=ticket_id, purpose="packet")
+    assert await outbox.deliver_due() == 1
+    await put(sessions, clock, "claimed", "claimed by Budi", ticket_id=ticket_id, purpose="edit")
+    sender.failures = 1  # the first edit fails...
+    assert await outbox.deliver_due() == 0
+    await put(sessions, clock, "resolved", "resolved", ticket_id=ticket_id, purpose="edit")
+    assert await outbox.deliver_due() == 1  # ...the later one is shown meanwhile
+    clock.advance(2)
+    assert await outbox.deliver_due() == 0  # and the retry is dropped, not shown over it
+    assert [text for _, _, text in sender.edits] == ["resolved"]
+    retried = await row(sessions, "claimed")
+    assert retried.sent_at is not None and retried.error == "a newer edit is already shown"
+
+
 async def test_an_edit_with_no_packet_is_dropped(
     sessions: SessionFactory, clock: MovingClock
 ) -> None:
