@@ -48,19 +48,17 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import textwrap  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from collections.abc import AsyncIterator, Sequence  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from itertools import count  # noqa: E402
 
-from sqlalchemy import func, text  # noqa: E402
+from sqlalchemy import func  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
+from bench.scratch import postgres_database  # noqa: E402
 from bot.app import Garda, open_garda  # noqa: E402
 from handlers.desk import Desk, private_target  # noqa: E402
 from handlers.dispatcher import Dispatcher  # noqa: E402
@@ -114,40 +112,15 @@ class NoOpSender:
 
 
 @asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    """A scratch PostgreSQL database made through ``admin_url``, migrated, dropped afterwards.
-
-    Raises ``ConnectionError`` when the server does not answer or refuses to make it.
-    """
-    name = f"garda_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        try:
-            async with asyncio.timeout(10), admin.connect() as connection:
-                await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        except (OSError, TimeoutError, SQLAlchemyError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise ConnectionError(reason) from error
-        try:
-            url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+async def scratch_database(label: str) -> AsyncIterator[str]:
+    """A fresh database of kind ``label``: a SQLite file in a temporary folder, or PostgreSQL."""
+    if label == "postgresql":
+        async with postgres_database(os.environ[POSTGRES_ENV]) as url:
             engine = make_engine(url)
             try:
                 await upgrade(engine)  # as `garda db upgrade` does; SQLite migrates itself
             finally:
                 await engine.dispose()
-            yield url
-        finally:
-            async with asyncio.timeout(30), admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
-@asynccontextmanager
-async def scratch_database(label: str) -> AsyncIterator[str]:
-    """A fresh database of kind ``label``: a SQLite file in a temporary folder, or PostgreSQL."""
-    if label == "postgresql":
-        async with postgres_database(os.environ[POSTGRES_ENV]) as url:
             yield url
         return
     with tempfile.TemporaryDirectory(prefix="garda-bench-desk-") as folder:

@@ -49,18 +49,15 @@ import tempfile  # noqa: E402
 import textwrap  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from collections.abc import AsyncIterator, Sequence  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from typing import Any  # noqa: E402
 
 import aiohttp  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
+from bench.scratch import postgres_database  # noqa: E402
 from tests.fakes.slack import (  # noqa: E402
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -176,30 +173,6 @@ class SlackThread:
 async def sqlite_database(workdir: Path) -> AsyncIterator[str]:
     """A new SQLite file in ``workdir`` (removed with it)."""
     yield f"sqlite+aiosqlite:///{workdir / 'garda.db'}"
-
-
-@asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    """A scratch PostgreSQL database made through ``admin_url``, dropped afterwards.
-
-    Raises ``ConnectionError`` when the server does not answer or refuses to make it.
-    """
-    name = f"garda_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        try:
-            async with asyncio.timeout(10), admin.connect() as connection:
-                await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        except (OSError, TimeoutError, SQLAlchemyError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise ConnectionError(reason) from error
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with asyncio.timeout(30), admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 def free_port() -> int:
