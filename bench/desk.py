@@ -58,7 +58,7 @@ from sqlalchemy import func  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
-from bench.scratch import postgres_database  # noqa: E402
+from bench.common import percentile, postgres_database  # noqa: E402
 from bot.app import Garda, open_garda  # noqa: E402
 from handlers.desk import Desk, private_target  # noqa: E402
 from handlers.dispatcher import Dispatcher  # noqa: E402
@@ -293,14 +293,6 @@ def pooled(runs: Sequence[Run]) -> Run:
 
 
 # --- the tables ---------------------------------------------------------------------------------
-
-
-def percentile(values_ms: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile; NaN for no values."""
-    if not values_ms:
-        return math.nan
-    ordered = sorted(values_ms)
-    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
 
 
 def ratio(part: float, whole: float) -> float:

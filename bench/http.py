@@ -57,7 +57,7 @@ from typing import Any  # noqa: E402
 import aiohttp  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.scratch import postgres_database  # noqa: E402
+from bench.common import percentile, postgres_database  # noqa: E402
 from tests.fakes.slack import (  # noqa: E402
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -447,14 +447,6 @@ async def measure(
 
 
 # --- the table ----------------------------------------------------------------------------------
-
-
-def percentile(values_ms: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile; NaN for no values."""
-    if not values_ms:
-        return math.nan
-    ordered = sorted(values_ms)
-    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
 
 
 HEADER = (

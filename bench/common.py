@@ -1,10 +1,12 @@
-"""Scratch databases for the benchmarks: made for one run, dropped afterwards."""
+"""What the benchmarks share: scratch databases, made for one run and dropped afterwards,
+and percentiles."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
@@ -35,3 +37,11 @@ async def postgres_database(admin_url: str) -> AsyncIterator[str]:
                 await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+def percentile(values_ms: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values_ms:
+        return math.nan
+    ordered = sorted(values_ms)
+    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
