@@ -56,11 +56,6 @@ class Garda:
         self.metrics.message_handled(message.platform, time.perf_counter() - started)
 
 
-def desk_from(settings: Settings) -> Desk:
-    """The support desk the settings describe (see :meth:`Settings.desk`)."""
-    return settings.desk()
-
-
 async def prepare_database(url: str) -> tuple[AsyncEngine, SessionFactory]:
     """Engine and sessions on a current schema, with the bundled KB on first start."""
     engine = make_engine(url)
@@ -139,7 +134,7 @@ async def garda_for(settings: Settings, *, mailer: Mailer | None = None) -> Asyn
     try:
         async with open_garda(
             settings.database_url,
-            desk=desk_from(settings),
+            desk=settings.desk(),
             backends=backends,
             rails=settings.rails(),
         ) as garda:

@@ -19,11 +19,6 @@ MATRIX: Final = {
 }
 
 
-def priority(impact: str, urgency: str) -> str:
-    """``P1`` (most urgent) to ``P4`` for an impact and urgency of low, medium or high."""
-    return MATRIX[(impact, urgency)]
-
-
 def parse_matrix(text: str) -> dict[tuple[str, str], str]:
     """The matrix with ``"high/low=P2, low/high=P2"`` (impact/urgency=priority) changed."""
     matrix = dict(MATRIX)

@@ -20,7 +20,6 @@ from models.tables import Ticket, TicketStatus
 routes = Routes()
 
 SUBJECT_LIMIT = 80
-ANNOUNCED_DESCRIPTION = 600  # characters of the user's description in the channel post
 DEFAULT_TIER = 2
 RELAY_WINDOW = timedelta(hours=24)  # how long after an agent's message a reply goes to them
 
