@@ -90,13 +90,11 @@ async def answer_on_ticket(turn: Turn) -> bool:
     if turn.message.choice is not None or not turn.text or parse_command(turn.text):
         return False
     assert turn.person.id is not None
-    listening = await listening_ticket(
+    ticket = await listening_ticket(
         turn.session, person_id=turn.person.id, since=turn.now - RELAY_WINDOW
     )
-    if listening is None or listening.id is None:
+    if ticket is None:
         return False
-    ticket = await turn.tickets().find(listening.id)
-    assert ticket is not None
     if ticket.status == TicketStatus.RESOLVED:
         fixed = _typed_verdict(turn)
         if fixed is None:

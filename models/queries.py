@@ -125,7 +125,8 @@ async def listening_ticket(
     session: AsyncSession, *, person_id: int, since: datetime
 ) -> Ticket | None:
     """The requester's ticket an agent is talking with them about, if any: one waiting on
-    them, or one an agent wrote to them about since ``since``; the most recent."""
+    them, or one an agent wrote to them about since ``since``; the most recent, locked until
+    the transaction ends."""
     active = ("new", "open", "in_progress", "escalated", "reopened", "resolved")
     statement = (
         select(Ticket)
@@ -136,6 +137,7 @@ async def listening_ticket(
         )
         .order_by(col(Ticket.relayed_at).desc(), col(Ticket.id).desc())
         .limit(1)
+        .with_for_update()
     )
     return (await session.exec(statement)).first()
 
