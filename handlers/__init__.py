@@ -7,7 +7,18 @@ from handlers.router import Router
 
 def build_router() -> Router:
     """Compose every module's routes into one router (duplicate names fail here)."""
-    from handlers import actions, agents, commands, facts, identity, intake, link, tickets
+    from handlers import (
+        actions,
+        agents,
+        commands,
+        facts,
+        identity,
+        intake,
+        kb_admin,
+        link,
+        stats,
+        tickets,
+    )
 
     return Router(
         commands.routes,
@@ -18,4 +29,6 @@ def build_router() -> Router:
         actions.routes,
         identity.routes,
         agents.routes,
+        kb_admin.routes,
+        stats.routes,
     )

@@ -15,6 +15,7 @@ PRIVATE = "private"  # an outbox target ``private:slack:U123``: that person's pr
 # The commands of the support desk: adapters pass them on whole, arguments and all.
 AGENT_COMMANDS = frozenset(
     {"queue", "mine", "take", "escalate", "ask", "reply", "note", "resolve", "reopen"}
+    | {"kb", "stats"}  # the knowledge base's and the analytics' commands, for staff
 )
 DESK_CHOICE = "desk:"  # prefix of the ids of ticket buttons (``desk:claim:12``), which act on
 # the ticket whoever presses them and whatever their conversation is doing
@@ -38,6 +39,7 @@ class Desk:
     sla: SlaPolicy = field(default_factory=SlaPolicy)
     close_after: timedelta = timedelta(days=3)  # a resolved ticket nobody answers then closes
     matrix: Mapping[tuple[str, str], str] = field(default_factory=lambda: dict(MATRIX))
+    kb_editor_tier: int | None = None  # agents of this tier and up edit the KB (None: admins)
 
     def priority(self, impact: str, urgency: str) -> str:
         """``P1`` to ``P4`` for an impact and urgency (see :mod:`handlers.priority`)."""
@@ -46,6 +48,14 @@ class Desk:
     def tier_of(self, user_key: str) -> int:
         """The support tier someone works at (admins count as Level 3); 0 for employees."""
         return 3 if user_key in self.admins else self.agents.get(user_key, 0)
+
+    def can_edit_kb(self, user_key: str) -> bool:
+        """Whether ``user_key`` may change knowledge-base articles: admins, and agents from
+        ``kb_editor_tier`` up where that is configured (``GARDA_KB_EDITORS``)."""
+        if user_key in self.admins:
+            return True
+        tier = self.agents.get(user_key, 0)
+        return self.kb_editor_tier is not None and tier >= self.kb_editor_tier > 0
 
     def channel_for(self, tier: int, topic: str | None = None) -> Address | None:
         """Where tickets of ``tier`` are announced: the topic's own channel for that tier or

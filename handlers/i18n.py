@@ -22,14 +22,21 @@ class Catalogue:
 
     @classmethod
     def load(cls) -> Catalogue:
-        """The catalogue shipped in ``handlers/locales``."""
+        """The catalogue shipped in ``handlers/locales``: ``en.yaml``, and the texts of one
+        area in files of their own (``en.kb.yaml``); a key defined twice fails here."""
         texts: dict[str, dict[str, str]] = {}
-        for entry in resources.files("handlers").joinpath("locales").iterdir():
-            if entry.name.endswith(".yaml"):
-                lang = entry.name.removesuffix(".yaml")
-                texts[lang] = {
-                    str(k): str(v) for k, v in load_yaml(entry.read_text(encoding="utf-8")).items()
-                }
+        for entry in sorted(
+            resources.files("handlers").joinpath("locales").iterdir(), key=lambda e: e.name
+        ):
+            if not entry.name.endswith(".yaml"):
+                continue
+            lang = entry.name.split(".", 1)[0]
+            found = load_yaml(entry.read_text(encoding="utf-8"))
+            known = texts.setdefault(lang, {})
+            twice = known.keys() & {str(key) for key in found}
+            if twice:
+                raise ValueError(f"{entry.name} defines {sorted(twice)} again")
+            known.update({str(key): str(value) for key, value in found.items()})
         return cls(texts)
 
     @property

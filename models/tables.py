@@ -223,6 +223,7 @@ class Article(SQLModel, table=True):
     body: str = ""
     enabled: bool = True
     draft: bool = False  # written from a resolved ticket, waiting for an admin to publish
+    outdated: bool = False  # another language of it changed since this one was last edited
     revision: int = 1
     updated_by: str = Field(default="", max_length=240)
     updated_at: datetime = _timestamp()
@@ -240,6 +241,87 @@ class ArticleRevision(SQLModel, table=True):
     snapshot: dict[str, Any] = _json(dict)
     author: str = Field(max_length=240)
     source: str = Field(max_length=20)  # import, cli, chat, revert
+    created_at: datetime = _timestamp()
+
+
+class StaffMember(SQLModel, table=True):
+    """Someone who works the desk, added with ``garda people``: an admin or an L1-L3 agent.
+
+    Adds to the people named in configuration (``GARDA_ADMINS``, ``GARDA_AGENTS_L1/L2/L3``).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(max_length=240, unique=True)  # slack:U123, telegram:42
+    role: str = Field(max_length=10)  # a StaffRole value
+    name: str = Field(default="", max_length=200)
+    added_by: str = Field(default="", max_length=240)
+    created_at: datetime = _timestamp()
+
+
+class StaffRole(enum.StrEnum):
+    """What a staff member may do: admins edit the knowledge base and count as Level 3."""
+
+    ADMIN = "admin"
+    L1 = "l1"
+    L2 = "l2"
+    L3 = "l3"
+
+
+class RequestOutcome(enum.StrEnum):
+    """How a support conversation ended."""
+
+    SOLVED = "solved"  # the requester said an article solved it
+    FIXED = "fixed"  # a self-service action did the fix
+    TICKET = "ticket"  # a ticket was opened
+    DROPPED = "dropped"  # cancelled, refused or left without a fix or a ticket
+
+
+class SupportRequest(SQLModel, table=True):
+    """One support conversation with Level I, from the problem's first words to its end.
+
+    The analytics (deflection, top topics, article helpfulness) are counted from these.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(max_length=240, index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    started_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    ended_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
+    outcome: str = Field(max_length=20)  # a RequestOutcome value
+    topic: str = Field(default="other", max_length=40)
+    article: str | None = Field(default=None, max_length=120)  # the last article shown
+    feedback: str | None = Field(default=None, max_length=20)  # solved, not_solved, human
+    action: str | None = Field(default=None, max_length=40)  # the self-service action run
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    lang: str = Field(default="en", max_length=8)
+    query: str = ""  # the requester's first words, secrets redacted
+
+
+class KnowledgeGap(SQLModel, table=True):
+    """A question the knowledge base did not answer well: escalated, not solved, or weak."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    query: str = ""  # the requester's words, secrets redacted
+    lang: str = Field(default="en", max_length=8)
+    reason: str = Field(max_length=20)  # escalate, not_solved, weak
+    article: str | None = Field(default=None, max_length=120)  # the best (weak) match, if any
+    score: float = 0.0
+    user_key: str = Field(default="", max_length=240)
+    drafted_as: str | None = Field(default=None, max_length=120)  # the draft made from it
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=Column(UtcDateTime(), nullable=False, index=True),
+    )
+
+
+class RegressionCase(SQLModel, table=True):
+    """A query and the answer it must keep getting (``garda kb test`` checks them)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    query: str = Field(max_length=500, unique=True)
+    expected: str = Field(max_length=120)  # an article id, or "escalate"
+    source: str = Field(max_length=20)  # kb_test, solved
+    author: str = Field(default="", max_length=240)
     created_at: datetime = _timestamp()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from handlers import build_router
 from handlers.i18n import Catalogue, placeholders
+from handlers.kb_admin import SUBCOMMANDS
 from knowledge.vocab import FACTS
 from models.tables import TicketStatus
 
@@ -34,6 +35,12 @@ def test_every_command_has_indonesian_help() -> None:
     catalogue = Catalogue.load()
     for name in build_router().commands:
         assert catalogue.has("id", f"help.{name}"), name
+
+
+def test_every_kb_subcommand_has_indonesian_help() -> None:
+    catalogue = Catalogue.load()
+    for name in SUBCOMMANDS.commands:
+        assert catalogue.has("id", f"help.kb.{name}"), name
 
 
 def test_every_fact_and_status_has_its_texts() -> None:

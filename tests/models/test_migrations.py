@@ -26,6 +26,10 @@ from models.migrate import (
 
 TABLES = {
     "article",
+    "knowledgegap",
+    "regressioncase",
+    "staffmember",
+    "supportrequest",
     "articlerevision",
     "conversation",
     "identity",
