@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.app import open_database
 from bot.backends.builtin import hash_password
 from bot.cli_common import run_or_exit, settings_or_exit
+from bot.cli_people import people_app
 from handlers.facts import check_fact
 from models.queries import audit_log
 from models.tables import DirectoryAccount, FirewallBan, SubscriptionRecord, utcnow
@@ -29,6 +30,7 @@ DESK_APPS = {
     "firewall": firewall_app,
     "subscription": subscription_app,
     "audit": audit_app,
+    "people": people_app,
 }
 _SINCE = re.compile(r"^(\d+)([mhd])$")
 T = TypeVar("T")

@@ -31,6 +31,9 @@ PARSED: dict[str, Callable[[str], object]] = {
     "holidays": parse_holidays,
 }
 
+# GARDA_KB_EDITORS: who edits the knowledge base besides admins, as the lowest agent tier.
+KB_EDITOR_TIERS: dict[str, int | None] = {"admins": None, "l3": 3, "l2": 2}
+
 
 class Settings(BaseSettings):
     """Every setting Garda reads; names are the environment variables in DESIGN.md."""
@@ -53,6 +56,7 @@ class Settings(BaseSettings):
     agents_l1: UserKeys = Field(default=(), alias="GARDA_AGENTS_L1")
     agents_l2: UserKeys = Field(default=(), alias="GARDA_AGENTS_L2")
     agents_l3: UserKeys = Field(default=(), alias="GARDA_AGENTS_L3")
+    kb_editors: str = Field(default="admins", alias="GARDA_KB_EDITORS")  # admins | l3 | l2
     escalate_l2: str | None = Field(default=None, alias="GARDA_ESCALATE_L2")
     escalate_l3: str | None = Field(default=None, alias="GARDA_ESCALATE_L3")
     escalate_topics: str = Field(default="", alias="GARDA_ESCALATE_TOPICS")  # vpn=slack:C9,…
@@ -111,6 +115,17 @@ class Settings(BaseSettings):
             if not platform or not user:
                 raise ValueError(f"{key!r} is not a user key like slack:U123 or telegram:42")
         return value
+
+    @field_validator("kb_editors", mode="before")
+    @classmethod
+    def _check_kb_editors(cls, value: object) -> object:
+        text = value.strip().lower() if isinstance(value, str) else value
+        if text not in KB_EDITOR_TIERS:
+            raise ValueError(
+                f"{value!r}: say who may edit the knowledge base: admins (the default), "
+                "l3 (admins and Level 3 agents) or l2 (admins and Level 2 and 3 agents)"
+            )
+        return text
 
     @field_validator("escalate_l2", "escalate_l3")
     @classmethod
@@ -211,6 +226,7 @@ class Settings(BaseSettings):
             sla=policy,
             close_after=timedelta(days=self.close_after_days),
             matrix=parse_matrix(self.priority_matrix),
+            kb_editor_tier=KB_EDITOR_TIERS[self.kb_editors],
         )
 
     @field_validator("database_url")

@@ -1,4 +1,5 @@
-"""The background jobs of a running Garda: deliver the outbox, fire due SLA timers.
+"""The background jobs of a running Garda: deliver the outbox, fire due SLA timers, and
+bring the knowledge base up to date with edits made elsewhere.
 
 Every process that talks to platforms runs them (``garda run``, each ``garda serve`` worker,
 ``garda chat``); several at once are safe, since claims and timers are row locks.
@@ -25,25 +26,42 @@ class Sweeper(Protocol):
         """Fire the timers that are due; how many fired."""
 
 
+class KbRefresher(Protocol):
+    """What keeps the in-memory knowledge base current (the dispatcher)."""
+
+    async def refresh_kb(self) -> int:
+        """Apply the article changes made since the last look; how many."""
+
+
 class Jobs:
     """A loop that, every ``interval`` seconds or at once when woken, empties the outbox of
-    what is due and sweeps the SLA timers."""
+    what is due, sweeps the SLA timers and (given ``kb``) reloads changed articles."""
 
     def __init__(
-        self, outbox: Outbox, sweeper: Sweeper, *, interval: float = 5.0, grace: float = 30.0
+        self,
+        outbox: Outbox,
+        sweeper: Sweeper,
+        *,
+        kb: KbRefresher | None = None,
+        interval: float = 5.0,
+        grace: float = 30.0,
     ) -> None:
         self.outbox = outbox
         self.sweeper = sweeper
+        self.kb = kb
         self.interval = interval
         self.grace = grace  # seconds stop() waits for the current round before cancelling it
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> None:
-        """One round: deliver until nothing is due, sweep, and deliver what sweeping queued."""
+        """One round: deliver until nothing is due, sweep, deliver what sweeping queued, and
+        reload the articles another process (or ``garda kb import``) changed."""
         await self._deliver_all()
         if await self.sweeper.sweep():
             await self._deliver_all()
+        if self.kb is not None:
+            await self.kb.refresh_kb()
 
     def start(self) -> None:
         """Run the loop in the background of the current event loop."""
@@ -94,5 +112,5 @@ class Jobs:
 
 
 def jobs_for(garda: Garda, *, interval: float = 5.0) -> Jobs:
-    """The background jobs of ``garda``: its outbox, its dispatcher's SLA timers."""
-    return Jobs(garda.outbox, garda.dispatcher, interval=interval)
+    """The background jobs of ``garda``: its outbox, its dispatcher's SLA timers and KB."""
+    return Jobs(garda.outbox, garda.dispatcher, kb=garda.dispatcher, interval=interval)

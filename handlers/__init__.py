@@ -15,6 +15,8 @@ def build_router() -> Router:
         identity,
         intake,
         kb_admin,
+        kb_edit,
+        kb_quality,
         link,
         stats,
         tickets,
@@ -30,5 +32,7 @@ def build_router() -> Router:
         identity.routes,
         agents.routes,
         kb_admin.routes,
+        kb_edit.routes,  # the guided steps of /kb new and /kb edit
+        kb_quality.routes,  # its buttons: save a tested query, draft from a gap group
         stats.routes,
     )

@@ -15,6 +15,7 @@ import secrets
 import string
 from dataclasses import dataclass
 
+from handlers import outcomes
 from handlers.backends import CONTACT_FIELDS, Account, BackendError
 from handlers.errors import UserFacingError
 from handlers.facts import check_fact, start_escalation
@@ -24,7 +25,7 @@ from handlers.states import State
 from handlers.tickets import open_ticket
 from handlers.turn import Option, Turn
 from models.queries import attempts_since, record_attempt
-from models.tables import utcnow
+from models.tables import RequestOutcome, utcnow
 
 routes = Routes()
 
@@ -167,6 +168,7 @@ async def _confirm(turn: Turn) -> State:
         if address is None:
             await record_outcome(turn, name, Outcome.REFUSED, {"why": why})
             turn.say(f"action.ip_unblock.{why}")
+            await outcomes.finish(turn, RequestOutcome.DROPPED)
             return turn.reset()
         what = turn.t("action.ip_unblock.confirm", address=address)
     elif name == "subscription_update":
@@ -206,6 +208,8 @@ async def _run(turn: Turn) -> State:
     if outcome is Outcome.NOT_FOUND:
         turn.say("action.not_found", email=_subject(turn))
         return start_escalation(turn, article_id=turn.data.get("article"))
+    fixed = outcome is Outcome.DONE  # else NOTHING: not locked, not banned; nothing changed
+    await outcomes.finish(turn, RequestOutcome.FIXED if fixed else RequestOutcome.DROPPED)
     return turn.reset()
 
 
@@ -311,6 +315,7 @@ async def cancelled(turn: Turn) -> State:
     name = turn.data["action"]["name"]
     await record_outcome(turn, name, Outcome.CANCELLED, {})
     turn.say("action.cancelled")
+    await outcomes.finish(turn, RequestOutcome.DROPPED)
     return turn.reset()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from handlers import outcomes
 from handlers.errors import UserFacingError
 from handlers.router import Routes
 from handlers.states import State
 from handlers.turn import Turn
+from models.tables import RequestOutcome
 
 routes = Routes()
 
@@ -14,6 +16,7 @@ routes = Routes()
 async def start(turn: Turn) -> State:
     """/start — say hello and describe a problem."""
     turn.say("intake.greeting", name=turn.person.display_name)
+    await outcomes.finish(turn, RequestOutcome.DROPPED)  # a request under way is given up
     turn.data = {}
     return State.DESCRIBE
 
@@ -36,6 +39,7 @@ async def show_help(turn: Turn) -> State | None:
 async def cancel(turn: Turn) -> State:
     """/cancel — stop what we are doing; nothing more is submitted."""
     turn.say("cancel.done" if turn.state is not State.IDLE else "cancel.nothing")
+    await outcomes.finish(turn, RequestOutcome.DROPPED)
     return turn.reset()
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from handlers.messages import Address
 from handlers.priority import MATRIX
 from handlers.sla import SlaPolicy
+from models.tables import StaffMember, StaffRole
 
 LANG = "en"  # support channels are written to in this language
 PRIVATE = "private"  # an outbox target ``private:slack:U123``: that person's private chat
@@ -17,6 +18,7 @@ AGENT_COMMANDS = frozenset(
     {"queue", "mine", "take", "escalate", "ask", "reply", "note", "resolve", "reopen"}
     | {"kb", "stats"}  # the knowledge base's and the analytics' commands, for staff
 )
+STAFF_TIERS: Mapping[str, int] = {StaffRole.L1: 1, StaffRole.L2: 2, StaffRole.L3: 3}
 DESK_CHOICE = "desk:"  # prefix of the ids of ticket buttons (``desk:claim:12``), which act on
 # the ticket whoever presses them and whatever their conversation is doing
 
@@ -40,6 +42,19 @@ class Desk:
     close_after: timedelta = timedelta(days=3)  # a resolved ticket nobody answers then closes
     matrix: Mapping[tuple[str, str], str] = field(default_factory=lambda: dict(MATRIX))
     kb_editor_tier: int | None = None  # agents of this tier and up edit the KB (None: admins)
+
+    def with_staff(self, members: Iterable[StaffMember]) -> Desk:
+        """This desk with the people of ``garda people`` added; where someone is both in the
+        configuration and in the table, the higher role wins (admin above Level 3)."""
+        agents, admins = dict(self.agents), set(self.admins)
+        for member in members:
+            if member.role == StaffRole.ADMIN:
+                admins.add(member.user_key)
+            elif (tier := STAFF_TIERS.get(member.role)) and member.user_key not in admins:
+                agents[member.user_key] = max(tier, agents.get(member.user_key, 0))
+        if agents == self.agents and admins == self.admins:
+            return self
+        return replace(self, agents=agents, admins=frozenset(admins))
 
     def priority(self, impact: str, urgency: str) -> str:
         """``P1`` to ``P4`` for an impact and urgency (see :mod:`handlers.priority`)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
 
 from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import transcript
@@ -16,19 +18,26 @@ from handlers.desk import Desk
 from handlers.errors import UserFacingError
 from handlers.i18n import DEFAULT_LANG, Catalogue
 from handlers.locks import KeyedLocks
-from handlers.messages import IncomingMessage, Reply
+from handlers.messages import FormField, IncomingMessage, Reply
 from handlers.rails import Rails, looks_like_password
 from handlers.router import Router, parse_command
 from handlers.states import State
 from handlers.sweeper import sweep
 from handlers.text import clean_text
 from handlers.tickets import status_text
-from handlers.turn import Turn
+from handlers.turn import Turn, pending_form
 from knowledge.base import KnowledgeBase
 from knowledge.language import detect_language
+from knowledge.store import changed_since, kb_version, to_doc
 from models.db import SessionFactory
-from models.queries import find_person, lock_conversation, mark_processed, person_for
-from models.tables import utcnow
+from models.queries import (
+    find_person,
+    lock_conversation,
+    mark_processed,
+    person_for,
+    staff_members,
+)
+from models.tables import Conversation, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +77,8 @@ class Dispatcher:
         self.clock = clock
         self.wake = wake  # called after a commit that put messages in the outbox
         self._locks = KeyedLocks()
+        self._kb_seen: int | None = None  # kb_version last applied to self.kb (None: never)
+        self._kb_lock = asyncio.Lock()  # two refreshes at once could apply older rows last
         self._help = tuple(
             (command.name, command.help)
             for command in router.commands.values()
@@ -107,6 +118,8 @@ class Dispatcher:
                         await self.router.dispatch(turn, in_channel=in_channel)
                     self._save(turn)
                 self._report(turn.notes)
+                if turn.kb_changed:  # committed: the very next message matches the new text
+                    await self._refresh_kb_after_edit()
                 if turn.queued and self.wake is not None:
                     self.wake()
                 return answer(turn.replies)
@@ -133,6 +146,41 @@ class Dispatcher:
             if person is None or person.id is None:
                 return t("status.none")
             return await status_text(session, person_id=person.id, t=t)
+
+    async def pending_form(self, *, platform: str, user_id: str) -> tuple[FormField, ...]:
+        """The form of the question someone's conversation waits on, read without locking it."""
+        async with self.sessions() as session:
+            found = await session.exec(
+                select(Conversation).where(Conversation.user_key == f"{platform}:{user_id}")
+            )
+            conversation = found.first()
+            return pending_form(conversation.data or {}) if conversation is not None else ()
+
+    async def refresh_kb(self) -> int:
+        """Bring the in-memory KB up to date with the database (edits by this or any other
+        process, ``garda kb import``...); how many article languages were looked at again."""
+        async with self._kb_lock:
+            async with self.sessions() as session:
+                version = await kb_version(session)
+                if version == self._kb_seen:
+                    return 0
+                # The first time, everything: the KB was loaded before any version was seen.
+                rows = await changed_since(session, self._kb_seen or 0)
+            for row in rows:
+                if row.enabled and not row.draft:
+                    self.kb.put(to_doc(row))
+                else:
+                    self.kb.drop(row.slug, row.lang)
+            self._kb_seen = version
+            if rows:
+                logger.info("knowledge base: %d article languages reloaded", len(rows))
+            return len(rows)
+
+    async def _refresh_kb_after_edit(self) -> None:
+        try:
+            await self.refresh_kb()
+        except Exception:  # the edit is saved; the jobs' next round reloads it, so no apology
+            logger.exception("could not reload the knowledge base after an edit")
 
     def _report(self, notes: list[tuple[str, str]]) -> None:
         if self.observer is not None:
@@ -167,7 +215,7 @@ class Dispatcher:
             state=state,
             data=data,
             commands=self._help,
-            desk=self.desk,
+            desk=self.desk.with_staff(await staff_members(session)),  # no restart needed
             backends=self.backends(session),
             rails=self.rails,
             now=now,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import actions
+from handlers import actions, gaps, outcomes
 from handlers.commands import show_help
 from handlers.facts import start_escalation
 from handlers.router import Routes
@@ -10,7 +10,9 @@ from handlers.states import State
 from handlers.text import has_words
 from handlers.tickets import answer_on_ticket
 from handlers.turn import Option, Turn
+from knowledge.gaps import NOT_SOLVED
 from knowledge.matching import Decision, MatchResult
+from models.tables import RequestOutcome
 
 routes = Routes()
 
@@ -39,15 +41,17 @@ async def describe_problem(turn: Turn) -> State:
         return turn.reset()
     if turn.state is State.IDLE:
         turn.data = {}
-    return match_problem(turn, result)
+    return await match_problem(turn, result)
 
 
-def match_problem(turn: Turn, result: MatchResult) -> State:
+async def match_problem(turn: Turn, result: MatchResult) -> State:
     """Act on how the description matched: show, ask "did you mean", or escalate."""
     turn.data.setdefault("problem", []).append(turn.text)
     turn.data.setdefault("tried", []).extend(
         {"article": match.article, "score": match.score} for match in result.matches
     )
+    outcomes.matched(turn, result)
+    await gaps.note_match(turn, result)
     if result.decision is Decision.ANSWER and result.best is not None:
         return show_article(turn, result.best.article)
     if result.decision is Decision.CLARIFY:
@@ -71,7 +75,7 @@ async def clarify(turn: Turn) -> State | None:
         if turn.rejected == "unknown" and has_words(turn.text) and turn.message.choice is None:
             turn.clear_pending()
             # free text here is the problem, said again
-            return match_problem(turn, turn.kb.match(turn.text))
+            return await match_problem(turn, turn.kb.match(turn.text))
         turn.reprompt()
         return None
     turn.clear_pending()
@@ -88,6 +92,7 @@ def show_article(turn: Turn, article_id: str) -> State:
         turn.say("intake.article_gone")
         return start_escalation(turn, article_id=None)
     turn.data["article"] = doc.id
+    outcomes.shown(turn, doc.id)
     turn.say_text(f"{doc.title}\n\n{doc.body}")
     turn.ask(
         turn.t("intake.did_it_help"),
@@ -111,8 +116,11 @@ async def article_feedback(turn: Turn) -> State | None:
     turn.clear_pending()
     if chosen.startswith(actions.ACTION_PREFIX):
         return await actions.begin(turn, chosen.removeprefix(actions.ACTION_PREFIX))
+    outcomes.heard(turn, chosen)
     if chosen == "solved":
         turn.say("intake.solved")
+        await outcomes.finish(turn, RequestOutcome.SOLVED)
         return turn.reset()
+    await gaps.record_gap(turn, reason=NOT_SOLVED, article=turn.data.get("article"))
     turn.say("intake.not_solved" if chosen == "not_solved" else "intake.human")
     return start_escalation(turn, article_id=turn.data.get("article"))

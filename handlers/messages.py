@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,22 @@ class FormField:
     name: str
     label: str
     hint: str = ""
+    value: str = ""  # shown filled in (the current text, when editing)
+    multiline: bool = False  # a text area rather than one line
+
+    def as_json(self) -> list[Any]:
+        """The field as a short JSON list (the fields left at their defaults left out)."""
+        data: list[Any] = [self.name, self.label, self.hint]
+        if self.value or self.multiline:
+            data += [self.value, self.multiline]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Sequence[Any]) -> FormField:
+        """The field :meth:`as_json` wrote."""
+        name, label, hint, *rest = data
+        value, multiline = [*rest, "", False][:2]
+        return cls(str(name), str(label), str(hint), str(value), bool(multiline))
 
 
 @dataclass(frozen=True)

@@ -18,3 +18,6 @@ class State(enum.StrEnum):
     ACTION_INPUT = "action_input"  # asking what a self-service action needs (an address...)
     ACTION_CONFIRM = "action_confirm"  # showed what the action will do; waiting for yes/no
     DESK_INPUT = "desk_input"  # an agent pressed Ask or Resolve: waiting for their words
+    KB_DRAFT = "kb_draft"  # a KB editor writes an article step by step (the draft: data["kb"])
+    KB_PREVIEW = "kb_preview"  # showed the written article; waiting for Save or Cancel
+    KB_CONFIRM = "kb_confirm"  # asked to confirm disabling or reverting an article

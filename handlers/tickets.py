@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers import outcomes
 from handlers.errors import UserFacingError
 from handlers.escalation import Actor, fact_lines
 from handlers.i18n import Texts
@@ -15,7 +16,7 @@ from handlers.text import shorten
 from handlers.turn import Turn
 from knowledge.text import fold
 from models.queries import create_ticket, listening_ticket, ticket_events, tickets_of
-from models.tables import Ticket, TicketStatus
+from models.tables import RequestOutcome, Ticket, TicketStatus
 
 routes = Routes()
 
@@ -60,6 +61,7 @@ async def open_ticket(turn: Turn, *, impact: str, urgency: str) -> Ticket:
         detail={"problem": problem},
     )
     await turn.tickets().opened(ticket, since=turn.since)
+    await outcomes.finish(turn, RequestOutcome.TICKET, ticket=ticket)
     turn.note("ticket", rank)
     turn.say(
         "ticket.opened",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,12 @@ LABEL_SIMILARITY = 85  # how close typed text must be to a choice label to count
 def _resembles(typed: str, labels: tuple[str, ...]) -> bool:
     """Whether ``typed`` is one of ``labels`` give or take a typo."""
     return max(fuzz.ratio(typed, fold(label)) for label in labels) >= LABEL_SIMILARITY
+
+
+def pending_form(data: Mapping[str, Any]) -> tuple[FormField, ...]:
+    """The form of the question a conversation's ``data`` is waiting on, if it had one."""
+    pending = data.get("pending") or {}
+    return tuple(FormField.from_json(field) for field in pending.get("form") or ())
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Turn:
     now: datetime = field(default_factory=utcnow)  # the dispatcher's clock, read once per turn
     transcript: list[dict[str, str]] = field(default_factory=list)  # see handlers.transcript
     since: datetime = field(default_factory=utcnow)  # when this request's conversation began
+    kb_changed: bool = False  # articles changed: the dispatcher reloads them after the commit
     _tickets: Tickets | None = None
 
     def tickets(self) -> Tickets:
@@ -116,6 +124,8 @@ class Turn:
             "text": text,
             "options": [[o.id, o.label, list(o.aliases)] for o in options],
         }
+        if form:  # kept so an adapter can open a form too big for its button (Slack)
+            self.data["pending"]["form"] = [field.as_json() for field in form]
 
     def clear_pending(self) -> None:
         """Forget the pending question once it has been answered."""
@@ -163,7 +173,7 @@ class Turn:
         self.say(key, count=len(options))
         pending = self.data.get("pending") or {}
         if pending:
-            self.ask(pending["text"], options)
+            self.ask(pending["text"], options, form=pending_form(self.data))
 
     def reset(self) -> State:
         """Forget the conversation's working data; the next message starts afresh."""

@@ -21,6 +21,8 @@ class KnowledgeBase:
 
     def put(self, doc: ArticleDoc) -> None:
         """Add or replace one article in one language."""
+        if self._docs.get(doc.key) == doc:
+            return  # a reload of unchanged text: re-indexing would only cost time
         self._docs[doc.key] = doc
         self._matcher.add(doc)
 

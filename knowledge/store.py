@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from knowledge.articles import ArticleDoc, render_article
+from knowledge.articles import FIELDS, ArticleDoc, render_article
+from knowledge.text import words
 from models.tables import Article, ArticleRevision, utcnow
 
 BUNDLED = Path(__file__).parent / "articles"
+# What a snapshot written before they were recorded means: a live article.
+SNAPSHOT_DEFAULTS: dict[str, Any] = {"enabled": True, "draft": False}
+_SNAPSHOT_ORDER = (*FIELDS, "body", "enabled", "draft")  # how a revision lists what changed
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,20 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One change to one language of an article, and what it changed."""
+
+    slug: str
+    lang: str
+    revision: int
+    author: str
+    source: str  # import, cli, chat, ticket, revert
+    created_at: datetime
+    changed: tuple[str, ...]  # fields that differ from the previous revision (all: the first)
+    snapshot: dict[str, Any]  # the article as it was after this change
 
 
 def to_doc(row: Article) -> ArticleDoc:
@@ -91,7 +111,7 @@ async def drafts(session: AsyncSession) -> list[Article]:
 
 
 async def publish(session: AsyncSession, *, slug: str, author: str) -> int:
-    """Publish the drafts of ``slug`` (every language): matched from the next start on.
+    """Publish the drafts of ``slug`` (every language); running bots pick it up within seconds.
 
     Returns how many were published (0: no such draft). Each becomes a new revision.
     """
@@ -105,6 +125,218 @@ async def publish(session: AsyncSession, *, slug: str, author: str) -> int:
     return published
 
 
+async def article_rows(session: AsyncSession, slug: str) -> list[Article]:
+    """Every language of ``slug``, disabled and drafts included, sorted by language."""
+    rows = await session.exec(select(Article).where(Article.slug == slug).order_by(Article.lang))
+    return list(rows)
+
+
+async def search_articles(session: AsyncSession, text: str, *, limit: int = 10) -> list[Article]:
+    """Articles (every language, enabled or not) whose id, title, symptoms or keywords hold
+    every word of ``text``, best first; an empty ``text`` finds nothing."""
+    wanted = words(text)
+    if not wanted:
+        return []
+    scored: list[tuple[float, Article]] = []
+    for row in await session.exec(select(Article)):
+        score = _search_score(row, wanted)
+        if score:
+            scored.append((score, row))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].slug, pair[1].lang))
+    return [row for _, row in scored[:limit]]
+
+
+def _search_score(row: Article, wanted: list[str]) -> float:
+    """How well ``row`` matches: each word scores by the best field holding it; 0 if one is
+    missing. A whole word beats part of one, so "vpn" ranks "vpn-drops" above "vpnless"."""
+    fields = (
+        (4.0, words(row.slug)),
+        (3.0, words(row.title)),
+        (2.0, [w for keyword in row.keywords for w in words(keyword)]),
+        (1.0, [w for symptom in row.symptoms for w in words(symptom)]),
+    )
+    total = 0.0
+    for word in wanted:
+        best = 0.0
+        for weight, found in fields:
+            if word in found:
+                best = max(best, weight)
+            elif any(word in other for other in found):
+                best = max(best, weight / 2)
+        if not best:
+            return 0.0
+        total += best
+    return total
+
+
+async def save_edit(
+    session: AsyncSession, docs: Sequence[ArticleDoc], *, author: str, source: str
+) -> list[Article]:
+    """Save one article's languages edited together; return their rows, in ``docs`` order.
+
+    Each new or changed language becomes a revision (enabled, published, up to date);
+    unchanged ones are left alone. When something changed, the article's other stored
+    languages are marked outdated: they may now say something different.
+    """
+    slugs = {doc.id for doc in docs}
+    if len(slugs) > 1:
+        raise ValueError(f"one article at a time, not {sorted(slugs)}")
+    if not docs:
+        return []
+    existing = {row.lang: row for row in await article_rows(session, docs[0].id)}
+    saved: list[Article] = []
+    changed = False
+    for doc in docs:
+        row = existing.get(doc.lang)
+        if row is None:
+            row = Article(slug=doc.id, lang=doc.lang, title=doc.title, topic=doc.topic)
+            row.revision = 0
+        elif to_doc(row) == doc and row.enabled and not row.draft:
+            saved.append(row)
+            continue
+        _apply(row, doc)
+        row.enabled, row.draft, row.outdated = True, False, False
+        _revise(session, row, author=author, source=source)
+        saved.append(row)
+        changed = True
+    if changed:
+        edited = {doc.lang for doc in docs}
+        for lang, row in existing.items():
+            if lang not in edited:
+                row.outdated = True
+                session.add(row)
+    await session.flush()
+    return saved
+
+
+async def disable_article(session: AsyncSession, *, slug: str, author: str, source: str) -> int:
+    """Stop matching every language of ``slug``; return how many were enabled (0: none)."""
+    rows = await session.exec(select(Article).where(Article.slug == slug, Article.enabled))
+    disabled = 0
+    for row in rows:
+        row.enabled = False
+        _revise(session, row, author=author, source=source)
+        disabled += 1
+    await session.flush()
+    return disabled
+
+
+async def article_history(
+    session: AsyncSession, slug: str, *, lang: str | None = None
+) -> list[Revision]:
+    """The revisions of ``slug`` (of one language if given), newest first."""
+    statement = select(ArticleRevision).where(ArticleRevision.slug == slug)
+    if lang is not None:
+        statement = statement.where(ArticleRevision.lang == lang)
+    rows = await session.exec(
+        statement.order_by(ArticleRevision.lang, col(ArticleRevision.revision))
+    )
+    history: list[Revision] = []
+    previous: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        snapshot = full_snapshot(row.snapshot)
+        before = previous.get(row.lang)
+        changed = tuple(
+            name for name in snapshot if before is None or before.get(name) != snapshot[name]
+        )
+        previous[row.lang] = snapshot
+        history.append(
+            Revision(
+                slug=row.slug,
+                lang=row.lang,
+                revision=row.revision,
+                author=row.author,
+                source=row.source,
+                created_at=row.created_at,
+                changed=changed,
+                snapshot=snapshot,
+            )
+        )
+    history.sort(key=lambda item: (item.created_at, item.revision), reverse=True)
+    return history
+
+
+async def revert_article(
+    session: AsyncSession, *, slug: str, lang: str, revision: int, author: str, source: str
+) -> Article:
+    """Make ``revision`` of one language current again, exactly, as a new revision.
+
+    Raises :class:`LookupError` if there is no such revision.
+    """
+    found = await session.exec(
+        select(ArticleRevision).where(
+            ArticleRevision.slug == slug,
+            ArticleRevision.lang == lang,
+            ArticleRevision.revision == revision,
+        )
+    )
+    old = found.first()
+    if old is None:
+        raise LookupError(f"{slug} [{lang}] has no revision {revision}")
+    current = await session.exec(select(Article).where(Article.slug == slug, Article.lang == lang))
+    row = current.first()
+    if row is None:  # not reachable through Garda, which never deletes rows; kept for safety
+        row = Article(slug=slug, lang=lang, title="", topic="")
+        row.revision = await _last_revision(session, slug=slug, lang=lang)
+    restore_snapshot(row, old.snapshot)
+    _revise(session, row, author=author, source=source)
+    await session.flush()
+    return row
+
+
+async def kb_version(session: AsyncSession) -> int:
+    """A number that changes whenever any article changes (0: no article yet)."""
+    newest = (await session.exec(select(func.max(ArticleRevision.id)))).one()
+    return newest or 0
+
+
+async def changed_since(session: AsyncSession, version: int) -> list[Article]:
+    """The current rows of the articles changed after :func:`kb_version` gave ``version``."""
+    pairs = await session.exec(
+        select(ArticleRevision.slug, ArticleRevision.lang)
+        .where(col(ArticleRevision.id) > version)
+        .distinct()
+    )
+    wanted = {(slug, lang) for slug, lang in pairs}
+    if not wanted:
+        return []
+    slugs = {slug for slug, _ in wanted}
+    rows = await session.exec(
+        select(Article).where(col(Article.slug).in_(slugs)).order_by(Article.slug, Article.lang)
+    )
+    return [row for row in rows if (row.slug, row.lang) in wanted]
+
+
+def snapshot_of(row: Article) -> dict[str, Any]:
+    """Everything a revision keeps of ``row``: its file fields and whether it is live."""
+    return {**to_doc(row).fields(), "enabled": row.enabled, "draft": row.draft}
+
+
+def full_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot`` with the state fields that snapshots written before them lack."""
+    complete = {**SNAPSHOT_DEFAULTS, **snapshot}
+    known = {name: complete[name] for name in _SNAPSHOT_ORDER if name in complete}
+    return known | complete  # fields in file order, then anything a later version adds
+
+
+def restore_snapshot(row: Article, snapshot: dict[str, Any]) -> None:
+    """Make ``row`` what ``snapshot`` recorded: every field and its enabled/draft state."""
+    values = full_snapshot(snapshot)
+    row.title, row.topic, row.body = values["title"], values["topic"], values["body"]
+    row.symptoms, row.keywords = list(values["symptoms"]), list(values["keywords"])
+    row.needs, row.action, row.tier = list(values["needs"]), values["action"], values["tier"]
+    row.enabled, row.draft = bool(values["enabled"]), bool(values["draft"])
+
+
+async def _last_revision(session: AsyncSession, *, slug: str, lang: str) -> int:
+    newest = await session.exec(
+        select(func.max(ArticleRevision.revision)).where(
+            ArticleRevision.slug == slug, ArticleRevision.lang == lang
+        )
+    )
+    return newest.one() or 0
+
+
 def _revise(session: AsyncSession, row: Article, *, author: str, source: str) -> None:
     """Count a change to ``row`` as its next revision, and keep a snapshot of it."""
     row.revision += 1
@@ -115,7 +347,7 @@ def _revise(session: AsyncSession, row: Article, *, author: str, source: str) ->
             slug=row.slug,
             lang=row.lang,
             revision=row.revision,
-            snapshot=to_doc(row).fields(),
+            snapshot=snapshot_of(row),
             author=author,
             source=source,
         )

@@ -20,6 +20,7 @@ from models.tables import (
     OutboxMessage,
     Person,
     ProcessedEvent,
+    StaffMember,
     Ticket,
     TicketEvent,
     utcnow,
@@ -282,3 +283,8 @@ async def enqueue(
     statement = dialect.insert(OutboxMessage).values(values).on_conflict_do_nothing()
     result = await session.exec(statement)
     return bool(result.rowcount)
+
+
+async def staff_members(session: AsyncSession) -> list[StaffMember]:
+    """Everyone added with ``garda people``, in the order they were added."""
+    return list(await session.exec(select(StaffMember).order_by(col(StaffMember.id))))

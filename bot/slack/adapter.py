@@ -35,6 +35,7 @@ from bot.slack.blocks import (
     CHOICE_ACTION,
     FORM_ACTION,
     FORM_VIEW,
+    PENDING_FORM,
     answered,
     form_answers,
     form_fields,
@@ -281,11 +282,20 @@ class SlackAdapter:
 
     async def _open_form(self, body: dict[str, Any]) -> None:
         _, _, origin = _where_pressed(body)
-        view = form_view(form_fields(body["actions"][0]["value"]), origin=origin)
+        value = body["actions"][0]["value"]
+        user = body["user"]["id"]
+        if value == PENDING_FORM:  # too big for the button: the question Garda waits on has it
+            fields = await self.garda.dispatcher.pending_form(platform=PLATFORM, user_id=user)
+        else:
+            fields = form_fields(value)
+        if not fields:  # the conversation moved on since the button was posted
+            logger.info("no form to open for %s: the question was answered", user)
+            return
+        view = form_view(fields, origin=origin)
         try:
             await self.client.views_open(trigger_id=body["trigger_id"], view=view)
         except SLACK_ERRORS as error:  # the questions are still asked one by one in chat
-            logger.warning("could not open the form for %s: %s", body["user"]["id"], error)
+            logger.warning("could not open the form for %s: %s", user, error)
 
     async def _form_sent(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A submitted form: its answers reach the conversation as ``fields``."""

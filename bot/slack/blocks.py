@@ -26,6 +26,10 @@ LABEL_LIMIT = 75
 MAX_BUTTONS = 25
 VALUE_LIMIT = 2_000
 MAX_FORM_FIELDS = 20
+INPUT_LIMIT = 3_000  # plain_text_input's max_length (and so its initial_value's)
+INPUT_LABEL_LIMIT = 2_000  # an input block's label and hint
+PENDING_FORM = "pending"  # a form button's value when the fields do not fit in it: the adapter
+# reads them from the user's conversation instead (``Dispatcher.pending_form``)
 
 CHOICE_ACTION = "garda.choice."  # + the button's position: action ids are unique per message
 FORM_ACTION = "garda.form"
@@ -77,16 +81,14 @@ def choice_buttons(choices: Sequence[Choice]) -> list[Block]:
 
 
 def form_button(form: Sequence[FormField]) -> list[Block]:
-    """The button that opens the form, carrying its fields (so any process can open it)."""
+    """The button that opens the form, carrying its fields (so any process can open it), or,
+    when they do not fit in a button (prefilled articles), :data:`PENDING_FORM`."""
     if not form:
         return []
-    fields = [[field.name, field.label, field.hint] for field in form[:MAX_FORM_FIELDS]]
+    fields = [field.as_json() for field in form[:MAX_FORM_FIELDS]]
     value = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    if len(value) > VALUE_LIMIT:  # long hints are the first thing to go
-        value = json.dumps([[name, label, ""] for name, label, _ in fields], ensure_ascii=False)
     if len(value) > VALUE_LIMIT:
-        logger.warning("a form with %d fields is too big for a button; not offered", len(form))
-        return []
+        value = PENDING_FORM
     return [
         {
             "type": "button",
@@ -99,25 +101,36 @@ def form_button(form: Sequence[FormField]) -> list[Block]:
 
 
 def form_fields(value: str) -> tuple[FormField, ...]:
-    """The fields a form button carries."""
-    return tuple(
-        FormField(str(name), str(label), str(hint)) for name, label, hint in json.loads(value)
-    )
+    """The fields a form button carries (none for :data:`PENDING_FORM`)."""
+    if value == PENDING_FORM:
+        return ()
+    return tuple(FormField.from_json(field) for field in json.loads(value))
 
 
 def form_view(fields: Sequence[FormField], *, origin: Address) -> dict[str, Any]:
     """The modal asking every field at once; its answers go back to ``origin``."""
     blocks: list[Block] = []
     for field in fields:
+        element: Block = {
+            "type": "plain_text_input",
+            "action_id": FIELD_INPUT,
+            "max_length": INPUT_LIMIT,
+        }
+        if field.value:
+            element["initial_value"] = field.value[:INPUT_LIMIT]
+        if field.multiline:
+            element["multiline"] = True
         block: Block = {
             "type": "input",
             "block_id": f"{FIELD_BLOCK}{field.name}",
-            "optional": True,  # like "I don't know" in chat: the engineer can ask later
-            "label": _plain(field.label, 2000),
-            "element": {"type": "plain_text_input", "action_id": FIELD_INPUT},
+            # Like "I don't know" in chat (the engineer can ask later); where an answer is
+            # needed, Garda says so and asks again.
+            "optional": True,
+            "label": _plain(field.label, INPUT_LABEL_LIMIT),
+            "element": element,
         }
         if field.hint:
-            block["hint"] = _plain(field.hint, 2000)
+            block["hint"] = _plain(field.hint, INPUT_LABEL_LIMIT)
         blocks.append(block)
     return {
         "type": "modal",

@@ -15,7 +15,7 @@ from sqlmodel import select
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from knowledge.store import BUNDLED, save_draft
+from knowledge.store import BUNDLED, save_draft, to_doc
 from models.db import make_engine, make_sessions
 from models.migrate import head_revision
 from models.tables import Article, ArticleRevision
@@ -337,7 +337,9 @@ def test_export_writes_files_that_validate_and_reimport_unchanged(
     reimported = garda("kb", "import", out)
 
     assert exported.exit_code == 0, exported.output
-    assert exported.stdout.strip() == f"wrote {BUNDLED_FILES} files to {out}"
+    assert exported.stdout.strip() == (
+        f"wrote {BUNDLED_FILES} files to {out}, and {BUNDLED_FILES} revisions to history.jsonl"
+    )
     assert sorted(p.name for p in out.glob("*.md")) == sorted(p.name for p in BUNDLED.glob("*.md"))
     assert validated.exit_code == 0, validated.output
     assert reimported.stdout.strip() == f"0 new, 0 updated, {BUNDLED_FILES} unchanged"
@@ -397,3 +399,230 @@ def test_a_draft_from_a_ticket_is_listed_then_published(database: str) -> None:
         return found
 
     assert sorted(asyncio.run(revisions())) == [(1, "ticket"), (2, "cli")]
+
+
+# --- kb show / history / revert / disable -----------------------------------------------------
+
+
+def current(url: str, slug: str, lang: str = "en") -> Article:
+    (row,) = [a for a in stored(url)[0] if (a.slug, a.lang) == (slug, lang)]
+    return row
+
+
+def test_history_shows_who_changed_what(database: str, tmp_path: Path) -> None:
+    changed = article_text(title="Reset a password you forgot")
+    garda("kb", "import", kb_folder(tmp_path / "kb", **{"password-reset.en.md": changed}))
+    garda("kb", "disable", "password-reset")
+
+    result = garda("kb", "history", "password-reset", "--lang", "en")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split()[2] for line in lines] == ["r3", "r2", "r1"]
+    assert "(cli)  changed: enabled" in lines[0]
+    assert "cli:" in lines[0]
+    assert "cli (import)  changed: title, symptoms, keywords, body" in lines[1]
+    assert "garda (import)  changed: id, lang, title" in lines[2]
+
+
+def test_history_of_an_unknown_article_fails(database: str) -> None:
+    result = garda("kb", "history", "no-such-thing")
+
+    assert result.exit_code == 1
+    assert "no revisions of 'no-such-thing'" in result.stderr
+
+
+def test_show_prints_every_language_with_its_state(database: str) -> None:
+    garda("kb", "disable", "vpn-drops")
+
+    result = garda("kb", "show", "vpn-drops")
+
+    assert result.exit_code == 0, result.output
+    assert "# vpn-drops [en] revision 2, disabled" in result.stdout
+    assert "# vpn-drops [id] revision 2, disabled" in result.stdout
+    assert "id: vpn-drops\nlang: id\n" in result.stdout
+    assert garda("kb", "show", "nothing-here").exit_code == 1
+
+
+def test_disable_stops_matching_and_twice_is_an_error(database: str) -> None:
+    first = garda("kb", "disable", "password-reset")
+    again = garda("kb", "disable", "password-reset")
+    answer = garda("kb", "match", "I forgot my password")
+
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("disabled password-reset (2 language(s))")
+    assert again.exit_code == 1
+    assert "no enabled article 'password-reset'" in again.stderr
+    assert "password-reset " not in answer.stdout
+    assert {(a.lang, a.enabled, a.revision) for a in stored(database)[0]
+            if a.slug == "password-reset"} == {("en", False, 2), ("id", False, 2)}  # fmt: skip
+
+
+def test_revert_restores_a_revision_exactly(database: str, tmp_path: Path) -> None:
+    garda("kb", "match", "vpn")  # the first start loads the bundled articles as revision 1
+    original = current(database, "password-reset")
+    changed = article_text(title="Reset a password you forgot")
+    garda("kb", "import", kb_folder(tmp_path / "kb", **{"password-reset.en.md": changed}))
+    garda("kb", "disable", "password-reset")
+
+    back = garda("kb", "revert", "password-reset", "1", "--lang", "en")
+    to_disabled = garda("kb", "revert", "password-reset", "3", "--lang", "en")
+    again = garda("kb", "revert", "password-reset", "1", "--lang", "en")
+
+    assert back.stdout.strip() == "reverted password-reset [en] to revision 1 (now 4)"
+    assert to_disabled.exit_code == 0, to_disabled.output
+    assert again.exit_code == 0, again.output
+    restored = current(database, "password-reset")
+    assert to_doc(restored) == to_doc(original)
+    assert (restored.enabled, restored.draft, restored.revision) == (True, False, 6)
+    history = garda("kb", "history", "password-reset", "--lang", "en").stdout.splitlines()
+    # Revision 5 brought back revision 3 (the new title, disabled); revision 6 undid it all.
+    assert [line.split()[2] for line in history[:2]] == ["r6", "r5"]
+    assert all("changed: title, symptoms, keywords, body, enabled" in line for line in history[:2])
+
+
+def test_revert_restores_a_draft_as_a_draft(database: str) -> None:
+    test_a_draft_from_a_ticket_is_listed_then_published(database)
+
+    result = garda("kb", "revert", "ticket-7", "1")
+
+    assert result.exit_code == 0, result.output
+    row = current(database, "ticket-7")
+    assert (row.draft, row.enabled, row.revision) == (True, False, 3)
+    assert "ticket-7 [en]" in garda("kb", "drafts").stdout
+
+
+def test_revert_refuses_unknown_revisions_and_needs_a_language(database: str) -> None:
+    missing = garda("kb", "revert", "password-reset", "9", "--lang", "en")
+    ambiguous = garda("kb", "revert", "password-reset", "1")
+
+    assert missing.exit_code == 1
+    assert "password-reset [en] has no revision 9" in missing.stderr
+    assert ambiguous.exit_code == 1
+    assert "has languages en, id: say which with --lang" in ambiguous.stderr
+    assert current(database, "password-reset").revision == 1
+
+
+# --- export / import keep the history ---------------------------------------------------------
+
+
+def revision_rows(url: str) -> list[tuple[Any, ...]]:
+    return sorted(
+        (r.slug, r.lang, r.revision, r.author, r.source, r.created_at, json.dumps(r.snapshot))
+        for r in stored(url)[1]
+    )
+
+
+def test_export_then_import_into_a_new_database_keeps_every_revision(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changed = article_text(title="Reset a password you forgot")
+    garda("kb", "import", kb_folder(tmp_path / "kb", **{"password-reset.en.md": changed}))
+    garda("kb", "disable", "vpn-drops")
+    test_a_draft_from_a_ticket_is_listed_then_published(database)
+    garda("kb", "revert", "ticket-7", "1")  # a draft again
+    out = tmp_path / "exported"
+    assert garda("kb", "export", out).exit_code == 0
+    before = stored(database)[0]
+
+    fresh = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("GARDA_DATABASE_URL", fresh)
+    result = garda("kb", "import", out)
+
+    assert result.exit_code == 0, result.output
+    revisions = len(revision_rows(database))
+    assert result.stdout.splitlines() == [
+        f"0 new, 0 updated, {BUNDLED_FILES - 2} unchanged",
+        f"restored {revisions} revision(s) from history.jsonl",
+    ]
+    assert revision_rows(fresh) == revision_rows(database)
+    after = {(a.slug, a.lang): a for a in stored(fresh)[0]}
+    assert len(after) == len(before)
+    for old in before:
+        new = after[(old.slug, old.lang)]
+        assert (to_doc(new), new.enabled, new.draft, new.revision) == (
+            to_doc(old), old.enabled, old.draft, old.revision,
+        )  # fmt: skip
+    # Numbering goes on after the restored history.
+    assert garda("kb", "disable", "password-reset").exit_code == 0
+    assert current(fresh, "password-reset").revision == 3
+
+
+def test_validate_ignores_the_history_file(database: str, tmp_path: Path) -> None:
+    out = tmp_path / "exported"
+    garda("kb", "export", out)
+
+    assert (out / "history.jsonl").is_file()
+    assert garda("kb", "validate", out).exit_code == 0
+
+
+def test_a_bad_history_line_imports_nothing(database: str, tmp_path: Path) -> None:
+    out = tmp_path / "exported"
+    garda("kb", "export", out)
+    edited = out / "password-reset.en.md"
+    edited.write_text(edited.read_text().replace("title: ", "title: New "), encoding="utf-8")
+    with (out / "history.jsonl").open("a", encoding="utf-8") as history:
+        history.write('{"slug": "Bad Slug", "lang": "en"}\n')
+    before = stored(database)
+
+    result = garda("kb", "import", out)
+
+    assert result.exit_code == 1
+    assert "invalid history, nothing was loaded" in result.stderr
+    assert "history.jsonl:" in result.stderr
+    assert stored(database) == before
+
+
+def test_a_history_that_disagrees_with_the_database_imports_nothing(
+    database: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "exported"
+    garda("kb", "export", out)
+    history = out / "history.jsonl"
+    rows = [json.loads(line) for line in history.read_text().splitlines()]
+    rows[0]["snapshot"]["title"] = "Something else"
+    rows.append({**rows[0], "revision": 2, "snapshot": {**rows[0]["snapshot"], "title": "Two"}})
+    history.write_text(jsonl(*rows), encoding="utf-8")
+    before = stored(database)
+
+    result = garda("kb", "import", out)
+
+    assert result.exit_code == 1
+    assert f"{rows[0]['slug']} [{rows[0]['lang']}] revision 1 differs" in result.stderr
+    assert stored(database) == before
+
+
+def test_a_draft_recorded_before_snapshots_kept_the_state_moves_as_a_draft(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def old_style_draft() -> None:
+        engine = make_engine(database)
+        async with make_sessions(engine)() as session, session.begin():
+            await save_draft(
+                session, slug="ticket-8", lang="en", title="Badge reader beeps twice",
+                topic="hardware_problem", symptoms=["badge reader beeps twice"],
+                body="Re-enrolled the badge.", tier=2, author="slack:UBUDI",
+            )  # fmt: skip
+            await session.flush()
+            revision = (
+                await session.exec(
+                    select(ArticleRevision).where(ArticleRevision.slug == "ticket-8")
+                )
+            ).one()
+            revision.snapshot = {
+                k: v for k, v in revision.snapshot.items() if k not in ("enabled", "draft")
+            }
+            session.add(revision)
+        await engine.dispose()
+
+    garda("kb", "match", "vpn")  # the first start loads the bundled articles
+    asyncio.run(old_style_draft())
+    out = tmp_path / "exported"
+    garda("kb", "export", out)
+    monkeypatch.setenv("GARDA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}")
+
+    assert garda("kb", "import", out).exit_code == 0
+    assert "ticket-8 [en] Badge reader beeps twice" in garda("kb", "drafts").stdout
+    monkeypatch.setenv("GARDA_DATABASE_URL", database)
+    again = garda("kb", "import", out)  # the same database: the histories agree
+    assert again.exit_code == 0, again.output
