@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import sys
@@ -15,7 +14,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import garda_for, open_database
-from bot.cli_common import run_or_exit, settings_or_exit
+from bot.cli_common import login_name, run_or_exit, settings_or_exit
 from bot.cli_desk import DESK_APPS
 from bot.cli_kb import register_kb_commands
 from bot.cli_report import report_app
@@ -58,7 +57,7 @@ def chat(
 ) -> None:
     """Talk to Garda in the terminal (reads piped input too)."""
     settings = settings_or_exit()
-    user = user or _login_name()
+    user = user or login_name()
     stdin, stdout = console_streams()
 
     async def converse() -> None:
@@ -111,13 +110,6 @@ def serve(
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
     uvicorn.run(build_web_app(settings), host=host, port=port or settings.port, log_level="info")
-
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in this environment (e.g. some containers)
-        return "you"
 
 
 @db_app.command("upgrade")

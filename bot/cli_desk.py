@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, TypeVar
 
@@ -13,9 +12,8 @@ import typer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import open_database
 from bot.backends.builtin import hash_password
-from bot.cli_common import run_or_exit, settings_or_exit
+from bot.cli_common import fail, in_session
 from bot.cli_people import people_app
 from handlers.facts import check_fact
 from models.queries import audit_log
@@ -36,26 +34,6 @@ _SINCE = re.compile(r"^(\d+)([mhd])$")
 T = TypeVar("T")
 
 
-def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on the configured database."""
-    settings = settings_or_exit()
-
-    async def go() -> T:
-        async with (
-            open_database(settings.database_url) as sessions,
-            sessions() as session,
-            session.begin(),
-        ):
-            return await work(session)
-
-    return run_or_exit(go())
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(1)
-
-
 @directory_app.command("add")
 def directory_add(
     username: str,
@@ -68,7 +46,7 @@ def directory_add(
 ) -> None:
     """Add an account (usernames and emails are unique)."""
     if check_fact("email", email) is None:
-        raise _fail(f"{email!r} is not an email address")
+        raise fail(f"{email!r} is not an email address")
 
     async def add(session: AsyncSession) -> str | None:
         taken = select(DirectoryAccount).where(
@@ -87,9 +65,9 @@ def directory_add(
         )
         return None
 
-    problem = _in_session(add)
+    problem = in_session(add)
     if problem:
-        raise _fail(problem)
+        raise fail(problem)
     typer.echo(f"added {username} <{email.casefold()}>{' (locked)' if locked else ''}")
 
 
@@ -101,7 +79,7 @@ def directory_list() -> None:
         statement = select(DirectoryAccount).order_by(col(DirectoryAccount.username))
         return list((await session.exec(statement)).all())
 
-    for row in _in_session(rows):
+    for row in in_session(rows):
         flags = [
             flag for flag, on in (("locked", row.locked), ("must-change", row.must_change)) if on
         ]
@@ -124,8 +102,8 @@ def directory_lock(username: str) -> None:
         session.add(row)
         return True
 
-    if not _in_session(lock):
-        raise _fail(f"no account {username!r}")
+    if not in_session(lock):
+        raise fail(f"no account {username!r}")
     typer.echo(f"locked {username}")
 
 
@@ -137,14 +115,14 @@ def firewall_ban(
     try:
         normal = str(ipaddress.ip_address(address.strip()))
     except ValueError:
-        raise _fail(f"{address!r} is not an IP address") from None
+        raise fail(f"{address!r} is not an IP address") from None
 
     async def ban(session: AsyncSession) -> None:
         exists = select(FirewallBan).where(FirewallBan.address == normal, FirewallBan.jail == jail)
         if (await session.exec(exists)).first() is None:
             session.add(FirewallBan(address=normal, jail=jail))
 
-    _in_session(ban)
+    in_session(ban)
     typer.echo(f"banned {normal} in {jail}")
 
 
@@ -156,7 +134,7 @@ def firewall_list() -> None:
         statement = select(FirewallBan).order_by(col(FirewallBan.address), col(FirewallBan.jail))
         return list((await session.exec(statement)).all())
 
-    for row in _in_session(rows):
+    for row in in_session(rows):
         typer.echo(f"{row.address}\t{row.jail}\t{row.created_at:%Y-%m-%d %H:%M}")
 
 
@@ -171,7 +149,7 @@ def subscription_add(
 ) -> None:
     """Add a subscription owned by OWNER_EMAIL."""
     if check_fact("email", owner_email) is None:
-        raise _fail(f"{owner_email!r} is not an email address")
+        raise fail(f"{owner_email!r} is not an email address")
 
     async def add(session: AsyncSession) -> None:
         session.add(
@@ -181,7 +159,7 @@ def subscription_add(
             )
         )  # fmt: skip
 
-    _in_session(add)
+    in_session(add)
     typer.echo(f"added subscription {ref} for {owner_email.casefold()}")
 
 
@@ -193,7 +171,7 @@ def subscription_list() -> None:
         statement = select(SubscriptionRecord).order_by(col(SubscriptionRecord.ref))
         return list((await session.exec(statement)).all())
 
-    for row in _in_session(rows):
+    for row in in_session(rows):
         typer.echo(
             f"{row.ref}\t{row.owner_email}\t{row.plan}\t"
             f"contact={row.contact_email} phone={row.phone} billing={row.billing_email}"
@@ -214,7 +192,7 @@ def audit(
     if since is not None:
         match = _SINCE.match(since)
         if match is None:
-            raise _fail(f"--since {since!r}: write a number and m, h or d, e.g. 7d")
+            raise fail(f"--since {since!r}: write a number and m, h or d, e.g. 7d")
         unit = {"m": "minutes", "h": "hours", "d": "days"}[match[2]]
         start = utcnow() - timedelta(**{unit: int(match[1])})
 
@@ -229,5 +207,5 @@ def audit(
             for r in records
         ]
 
-    lines = _in_session(rows)
+    lines = in_session(rows)
     typer.echo("\n".join(lines) if lines else "no matching attempts")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -13,7 +12,7 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import open_database
-from bot.cli_common import run_or_exit, settings_or_exit
+from bot.cli_common import cli_author, fail, in_session, run_or_exit, settings_or_exit
 from knowledge.articles import read_folder, render_article
 from knowledge.history import (
     HISTORY_FILE,
@@ -40,14 +39,6 @@ from models.tables import Article
 
 T = TypeVar("T")
 ArticleId = Annotated[str, typer.Argument(metavar="ID", help="The article's id.")]
-
-
-def cli_author() -> str:
-    """Who a change from the command line is recorded as: ``cli:<login name>``."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no login name in this environment (e.g. some containers)
-        return "cli:unknown"
 
 
 def register_kb_commands(kb_app: typer.Typer) -> None:
@@ -134,7 +125,7 @@ def kb_show(
 
     rows = [row for row in in_session(read) if lang is None or row.lang == lang]
     if not rows:
-        raise _fail(f"no article {article_id!r}" + (f" in {lang!r}" if lang else ""))
+        raise fail(f"no article {article_id!r}" + (f" in {lang!r}" if lang else ""))
     for row in rows:
         state = "draft" if row.draft else "enabled" if row.enabled else "disabled"
         outdated = ", outdated: another language changed since" if row.outdated else ""
@@ -156,7 +147,7 @@ def kb_history(
 
     revisions = in_session(read)
     if not revisions:
-        raise _fail(f"no revisions of {article_id!r}" + (f" in {lang!r}" if lang else ""))
+        raise fail(f"no revisions of {article_id!r}" + (f" in {lang!r}" if lang else ""))
     for item in revisions:
         typer.echo(
             f"{item.slug} [{item.lang}] r{item.revision}  {item.created_at:%Y-%m-%d %H:%M}  "
@@ -188,7 +179,7 @@ def kb_revert(
     try:
         typer.echo(in_session(revert))
     except LookupError as error:  # nothing was written: the transaction rolled back
-        raise _fail(f"{error} (see `garda kb history {article_id}`)") from None
+        raise fail(f"{error} (see `garda kb history {article_id}`)") from None
 
 
 def kb_disable(article_id: ArticleId) -> None:
@@ -199,23 +190,8 @@ def kb_disable(article_id: ArticleId) -> None:
 
     disabled = in_session(disable)
     if not disabled:
-        raise _fail(f"no enabled article {article_id!r}")
+        raise fail(f"no enabled article {article_id!r}")
     typer.echo(f"disabled {article_id} ({disabled} language(s)); running bots stop using it")
-
-
-def in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on the configured database (or exit cleanly)."""
-    settings = settings_or_exit()
-
-    async def go() -> T:
-        async with (
-            open_database(settings.database_url) as sessions,
-            sessions() as session,
-            session.begin(),
-        ):
-            return await work(session)
-
-    return run_or_exit(go())
 
 
 @asynccontextmanager
@@ -227,8 +203,3 @@ async def _unseeded(url: str) -> AsyncIterator[SessionFactory]:
         yield make_sessions(engine)
     finally:
         await engine.dispose()
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(1)

@@ -13,8 +13,7 @@ import typer
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli_common import settings_or_exit
-from bot.cli_kb import cli_author, in_session
+from bot.cli_common import cli_author, fail, in_session, settings_or_exit
 from bot.config import PLATFORMS, Settings
 from models.queries import staff_members
 from models.tables import StaffMember, StaffRole
@@ -82,7 +81,7 @@ def people_add(
 
     existing = in_session(add)
     if existing is not None:
-        raise _fail(
+        raise fail(
             f"{user_key} is already {existing.role}; change it with "
             f"`garda people role {user_key} ROLE`"
         )
@@ -112,7 +111,7 @@ def people_role(
     before = in_session(change)
     if before is None:
         hint = f" ({configured[1]} names them: edit the configuration)" if configured else ""
-        raise _fail(f"{user_key} is not in the people table{hint}; see `garda people add`")
+        raise fail(f"{user_key} is not in the people table{hint}; see `garda people add`")
     typer.echo(f"{user_key}: {before} -> {role.value}")
     if configured is not None and _RANK[configured[0]] > _RANK[role]:
         typer.echo(f"note: {configured[1]} keeps them {configured[0].value}")
@@ -131,11 +130,11 @@ def people_remove(user_key: UserKey) -> None:
 
     if not in_session(remove):
         if configured is not None:
-            raise _fail(
+            raise fail(
                 f"{user_key} is in the configuration ({configured[1]}): edit the "
                 "configuration to remove them, the command line cannot"
             )
-        raise _fail(f"{user_key} is not on the desk (see `garda people list`)")
+        raise fail(f"{user_key} is not on the desk (see `garda people list`)")
     typer.echo(f"removed {user_key}")
     if configured is not None:
         typer.echo(f"note: {configured[1]} still names them ({configured[0].value})")
@@ -149,12 +148,7 @@ async def _member(session: AsyncSession, user_key: str) -> StaffMember | None:
 def _check_key(user_key: str) -> None:
     match = _USER_KEY.match(user_key)
     if match is None or match["platform"] not in PLATFORMS:
-        raise _fail(
+        raise fail(
             f"{user_key!r} is not a user key: write platform:id with a platform of "
             f"{', '.join(PLATFORMS)} (e.g. slack:U123 or telegram:42)"
         )
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(1)
