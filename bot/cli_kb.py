@@ -22,16 +22,13 @@ from knowledge.history import (
     restore_history,
     write_history,
 )
+from knowledge.revisions import Revision, article_history, revert_article, to_doc
 from knowledge.store import (
-    Revision,
-    article_history,
     article_rows,
     disable_article,
     enabled_articles,
     export_articles,
-    revert_article,
     save_articles,
-    to_doc,
 )
 from models.db import SessionFactory, make_engine, make_sessions
 from models.migrate import ensure_schema

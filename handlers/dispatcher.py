@@ -28,7 +28,7 @@ from handlers.tickets import status_text
 from handlers.turn import Turn, pending_form
 from knowledge.base import KnowledgeBase
 from knowledge.language import detect_language
-from knowledge.store import changed_since, kb_version, to_doc
+from knowledge.revisions import changed_since, kb_version, to_doc
 from models.db import SessionFactory
 from models.queries import (
     find_person,

@@ -29,7 +29,7 @@ from knowledge.articles import (
     parse_article,
     render_article,
 )
-from knowledge.store import to_doc
+from knowledge.revisions import to_doc
 from knowledge.text import fold, words
 from knowledge.vocab import TIERS, TOPICS
 from models.tables import Article

@@ -17,14 +17,8 @@ from handlers.router import Routes
 from handlers.states import State
 from handlers.text import shorten
 from handlers.turn import Option, Turn
-from knowledge.store import (
-    article_history,
-    article_rows,
-    disable_article,
-    revert_article,
-    search_articles,
-    to_doc,
-)
+from knowledge.revisions import article_history, revert_article, to_doc
+from knowledge.store import article_rows, disable_article, search_articles
 from knowledge.vocab import LANGUAGES
 from models.tables import Article
 

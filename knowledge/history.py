@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from knowledge.articles import SLUG
-from knowledge.store import full_snapshot, restore_snapshot
+from knowledge.revisions import full_snapshot, restore_snapshot
 from knowledge.vocab import LANGUAGES
 from models.tables import Article, ArticleRevision
 

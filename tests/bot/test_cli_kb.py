@@ -15,7 +15,8 @@ from sqlmodel import select
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from knowledge.store import BUNDLED, save_draft, to_doc
+from knowledge.revisions import to_doc
+from knowledge.store import BUNDLED, save_draft
 from models.db import make_engine, make_sessions
 from models.migrate import head_revision
 from models.tables import Article, ArticleRevision

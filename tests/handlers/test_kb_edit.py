@@ -11,7 +11,8 @@ import pytest
 
 from bot.jobs import jobs_for
 from handlers.desk import Desk
-from knowledge.store import article_rows, save_edit, to_doc
+from knowledge.revisions import to_doc
+from knowledge.store import article_rows, save_edit
 from tests.desk.conftest import desk_url
 from tests.desk.office import AGENTS, L2, L3, Colleague, Office, migrate, office
 

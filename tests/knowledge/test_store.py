@@ -7,17 +7,8 @@ from dataclasses import replace
 from sqlmodel import select
 
 from bot.app import Garda
-from knowledge.store import (
-    article_history,
-    article_rows,
-    changed_since,
-    disable_article,
-    kb_version,
-    revert_article,
-    save_edit,
-    search_articles,
-    to_doc,
-)
+from knowledge.revisions import article_history, changed_since, kb_version, revert_article, to_doc
+from knowledge.store import article_rows, disable_article, save_edit, search_articles
 from models.tables import Article, ArticleRevision
 
 
