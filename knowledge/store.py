@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from knowledge.articles import ArticleDoc, render_article
+from knowledge.articles import SHARED_FIELDS, ArticleDoc, render_article
 from knowledge.revisions import revise, to_doc
 from knowledge.text import words
 from models.tables import Article
@@ -175,9 +175,16 @@ async def save_edit(
     if changed:
         edited = {doc.lang for doc in docs}
         for lang, row in existing.items():
-            if lang not in edited:
-                row.outdated = True
-                session.add(row)
+            if lang in edited:
+                continue
+            row.outdated = True
+            session.add(row)
+            # Topic, tier, action and needs belong to the article, not to one language:
+            # the others follow at once, so its files still agree when exported.
+            shared = {name: getattr(docs[0], name) for name in SHARED_FIELDS}
+            if any(getattr(to_doc(row), name) != value for name, value in shared.items()):
+                _apply(row, replace(to_doc(row), **shared))
+                revise(session, row, author=author, source=source)
     await session.flush()
     return saved
 

@@ -52,6 +52,23 @@ async def test_an_edit_revises_changed_languages_and_marks_the_others_outdated(
     assert [(a.slug, a.lang) for a in changed] == [("vpn-drops", "en")]
 
 
+async def test_the_fields_of_the_whole_article_follow_into_a_language_left_out(
+    garda: Garda,
+) -> None:
+    async with garda.sessions() as session, session.begin():
+        en, _ = sorted(await article_rows(session, "vpn-drops"), key=lambda r: r.lang)
+        moved = replace(to_doc(en), topic="network_drive", tier=3, body="Try the cable first.")
+        await save_edit(session, [moved], author="chat:sari", source="chat")
+        _, indonesian = sorted(await article_rows(session, "vpn-drops"), key=lambda r: r.lang)
+        after = await article_history(session, "vpn-drops", lang="id")
+
+    # Topic and tier are the article's: the Indonesian follows (a revision), so exported files
+    # still agree; its words are its own and only marked out of date.
+    assert (indonesian.topic, indonesian.tier, indonesian.outdated) == ("network_drive", 3, True)
+    assert indonesian.body != "Try the cable first."
+    assert (after[0].revision, after[0].changed) == (2, ("topic", "tier"))
+
+
 async def test_history_reads_old_snapshots_as_live_and_revert_restores_the_state(
     garda: Garda,
 ) -> None:
