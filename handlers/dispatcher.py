@@ -19,6 +19,7 @@ from handlers.errors import UserFacingError
 from handlers.i18n import DEFAULT_LANG, Catalogue
 from handlers.locks import KeyedLocks
 from handlers.messages import FormField, IncomingMessage, Reply
+from handlers.outcomes import drop_abandoned
 from handlers.rails import Rails, looks_like_password
 from handlers.router import Router, parse_command
 from handlers.states import State
@@ -130,10 +131,13 @@ class Dispatcher:
                 return [Reply(self.catalogue.text(lang, "error.unexpected"))]
 
     async def sweep(self) -> int:
-        """Fire the SLA timers that are due; how many fired (see :func:`handlers.sweeper.sweep`)."""
+        """Fire the SLA timers that are due (see :func:`handlers.sweeper.sweep`), and end the
+        support conversations left unanswered; how many timers fired."""
+        now = self.clock()
         fired, queued = await sweep(
-            self.sessions, desk=self.desk, catalogue=self.catalogue, now=self.clock()
+            self.sessions, desk=self.desk, catalogue=self.catalogue, now=now
         )
+        await drop_abandoned(self.sessions, kb=self.kb, now=now)
         if queued and self.wake is not None:
             self.wake()
         return fired
@@ -248,7 +252,7 @@ class Dispatcher:
         conversation = turn.conversation
         conversation.state = turn.state.value
         conversation.data = turn.data
-        conversation.updated_at = utcnow()
+        conversation.updated_at = turn.now  # the dispatcher's clock, as everything else
         flag_modified(conversation, "data")
         turn.session.add(conversation)
 

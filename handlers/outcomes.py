@@ -11,6 +11,10 @@ base (their first problem description) and ends at the first of:
   banned). A limited action or an account not found goes on towards a ticket, so it is not
   an end yet; it ends as ``ticket`` or, if they cancel then, ``dropped``.
 
+A conversation the requester leaves half-way (an article never answered, a question never
+replied to) ends ``dropped`` after :data:`ABANDONED_AFTER` without a word (see
+:func:`drop_abandoned`); if they come back to it later, nothing more is recorded.
+
 Small talk, commands and agents' work (``/act``) never begin one. The open conversation lives
 in ``turn.data`` under :data:`KEY`; recording removes it, so nothing is recorded twice.
 """
@@ -19,17 +23,25 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import col, select
+
+from handlers import transcript
 from handlers.transcript import REDACTED, redact
 from handlers.turn import Turn
+from knowledge.base import KnowledgeBase
 from knowledge.matching import Decision, MatchResult
 from knowledge.regression import SOLVED, Saved, save_case
-from models.tables import RequestOutcome, SupportRequest, Ticket
+from models.db import SessionFactory
+from models.tables import Conversation, RequestOutcome, SupportRequest, Ticket
 
 logger = logging.getLogger(__name__)
 
 KEY = "support"  # turn.data: the support conversation under way
+ABANDONED_AFTER = timedelta(hours=24)  # no word for this long: the conversation was dropped
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 # Digits in a run (codes, phone and account numbers); not inside a word, so "0x80070005"
 # and "KB5034441" stay: error codes are what makes a gap recognisable.
@@ -81,19 +93,17 @@ async def finish(turn: Turn, outcome: RequestOutcome, *, ticket: Ticket | None =
     action = attempts[-1]["action"] if attempts else (turn.data.get("action") or {}).get("name")
     assert turn.person.id is not None
     turn.session.add(
-        SupportRequest(
+        _record(
+            request,
             user_key=turn.message.user_key,
             person_id=turn.person.id,
             started_at=turn.since,
             ended_at=turn.now,
-            outcome=outcome.value,
+            outcome=outcome,
             topic=ticket.topic if ticket else doc.topic if doc else "other",
-            article=article,
-            feedback=request.get("feedback"),
             action=action,
             ticket_id=ticket.id if ticket else None,
             lang=turn.lang,
-            query=request.get("query", ""),
         )
     )
     if outcome is RequestOutcome.SOLVED and article and article == request.get("top"):
@@ -111,3 +121,81 @@ async def _keep_as_case(turn: Turn, words: str, article: str) -> None:
     saved = await save_case(turn.session, query=words, expected=article, source=SOLVED)
     if saved is Saved.CREATED:
         logger.info("saved a regression case for %s from a solved conversation", article)
+
+
+async def drop_abandoned(
+    sessions: SessionFactory, *, kb: KnowledgeBase, now: datetime, batch: int = 50
+) -> int:
+    """End as ``dropped`` the support conversations nobody has written in for
+    :data:`ABANDONED_AFTER`; how many. A conversation someone is writing in right now is
+    skipped (its row is locked), and its state is kept: a late answer still reaches it."""
+    ended = 0
+    async with sessions() as session, session.begin():
+        statement = (
+            select(Conversation)
+            .where(col(Conversation.state) != "idle")
+            .where(col(Conversation.updated_at) < now - ABANDONED_AFTER)
+            .order_by(col(Conversation.updated_at))
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        for conversation in await session.exec(statement):
+            data = dict(conversation.data or {})
+            request = data.pop(KEY, None)
+            if request is None:
+                continue
+            saved = data.get(transcript.KEY) or {}
+            since = datetime.fromisoformat(saved["since"]) if "since" in saved else None
+            article = request.get("article")
+            lang = conversation.lang or "en"
+            doc = kb.article(article, lang) if article else None
+            session.add(
+                _record(
+                    request,
+                    user_key=conversation.user_key,
+                    person_id=conversation.person_id,
+                    started_at=since or conversation.updated_at,
+                    ended_at=conversation.updated_at,  # their last word, not this sweep
+                    outcome=RequestOutcome.DROPPED,
+                    topic=doc.topic if doc else "other",
+                    action=(data.get("action") or {}).get("name"),
+                    ticket_id=None,
+                    lang=lang,
+                )
+            )
+            conversation.data = data
+            flag_modified(conversation, "data")
+            session.add(conversation)
+            ended += 1
+    if ended:
+        logger.info("%d support conversation(s) left unanswered ended as dropped", ended)
+    return ended
+
+
+def _record(
+    request: dict[str, Any],
+    *,
+    user_key: str,
+    person_id: int,
+    started_at: datetime,
+    ended_at: datetime,
+    outcome: RequestOutcome,
+    topic: str,
+    action: str | None,
+    ticket_id: int | None,
+    lang: str,
+) -> SupportRequest:
+    return SupportRequest(
+        user_key=user_key,
+        person_id=person_id,
+        started_at=started_at,
+        ended_at=ended_at,
+        outcome=outcome.value,
+        topic=topic,
+        article=request.get("article"),
+        feedback=request.get("feedback"),
+        action=action,
+        ticket_id=ticket_id,
+        lang=lang,
+        query=request.get("query", ""),
+    )

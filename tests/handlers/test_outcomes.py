@@ -199,6 +199,27 @@ async def test_conversations_that_end_without_a_fix_or_a_ticket_are_dropped(
     assert len(await rows(desk, SupportRequest)) == 1
 
 
+async def test_a_conversation_left_unanswered_for_a_day_is_dropped_once(desk: Office) -> None:
+    ana = desk.person("ana")
+    await ana.say("I forgot my password")  # the article, and "did it help?"
+    desk.clock.advance(hours=23)
+    await desk.sweep()
+    assert await rows(desk, SupportRequest) == []  # a day is not over yet
+
+    desk.clock.advance(hours=2)
+    await desk.sweep()
+    await desk.sweep()  # a second sweep finds nothing more to end
+    request = await request_of(desk)
+    assert (request.outcome, request.article, request.topic, request.feedback) == (
+        "dropped", "password-reset", "password_reset", None,
+    )  # fmt: skip
+    assert request.started_at == request.ended_at == MONDAY  # ended at her last word
+
+    await ana.press("solved")  # she comes back to it: answered, but not counted twice
+    assert "glad" in ana.text.casefold()
+    assert len(await rows(desk, SupportRequest)) == 1
+
+
 async def test_small_talk_commands_and_agents_work_are_not_support_requests(
     desk: Office,
 ) -> None:
