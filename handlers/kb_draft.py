@@ -153,8 +153,10 @@ def check_tier(raw: str) -> int:
 
 
 def check_symptoms(raw: str) -> list[str]:
-    """One symptom a line (pasted bullets and numbers dropped); at least one."""
-    lines = [_BULLET.sub("", line).strip() for line in clean_text(raw)[0].splitlines()]
+    """One symptom a line, or between semicolons (a terminal sends one line at a time);
+    pasted bullets and numbers dropped; at least one."""
+    parts = clean_text(raw)[0].replace(";", "\n").splitlines()
+    lines = [_BULLET.sub("", line).strip() for line in parts]
     symptoms = [line for line in lines if line]
     if not symptoms:
         raise UserFacingError("kb.invalid.empty")

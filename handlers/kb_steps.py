@@ -76,12 +76,14 @@ def ask_step(turn: Turn, draft: dict[str, Any]) -> State:
 
 
 def picked(turn: Turn) -> str | None:
-    """The option this message picks: exact words only, since anything else is the text
-    being written (a title "2" or "Keeps" is not an option)."""
+    """The option this message picks: its number, as the console and Telegram list them, or
+    its exact words; anything else is the text being written ("Keeps" is not Keep)."""
     options = turn.pending_options()
     if turn.message.choice is not None:
         return turn.message.choice if turn.message.choice in {o.id for o in options} else STALE
     raw = turn.message.text.strip()
+    if raw.isdigit() and 1 <= int(raw) <= len(options):  # no title or symptom is a bare number
+        return options[int(raw) - 1].id
     typed = fold(raw)
     for option in options:
         wordings = {fold(w) for w in (option.id, option.label, *option.aliases)} - {""}
