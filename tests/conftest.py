@@ -57,6 +57,18 @@ async def postgres_url() -> AsyncIterator[str]:
         await admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def either_url(request: pytest.FixtureRequest, seeded_template: Path, tmp_path: Path) -> str:
+    """Each test twice: on a copy of the seeded SQLite file, and on a fresh PostgreSQL database
+    (skipped without a server)."""
+    if request.param == "sqlite":
+        path = tmp_path / "garda.db"
+        shutil.copyfile(seeded_template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture
 async def garda(seeded_template: Path, tmp_path: Path) -> AsyncIterator[Garda]:
     """Garda on its own migrated SQLite file with the bundled knowledge base loaded."""

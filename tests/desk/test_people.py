@@ -14,9 +14,9 @@ from tests.desk.test_lifecycle import open_vpn_ticket
 
 
 @pytest.fixture
-def cli_env(desk_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def cli_env(either_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line on the office's database, with no people in its configuration."""
-    monkeypatch.setenv("GARDA_DATABASE_URL", desk_url)
+    monkeypatch.setenv("GARDA_DATABASE_URL", either_url)
     monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
     for name in ("GARDA_ADMINS", "GARDA_AGENTS_L1", "GARDA_AGENTS_L2", "GARDA_AGENTS_L3"):
         monkeypatch.delenv(name, raising=False)

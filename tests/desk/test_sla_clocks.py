@@ -106,9 +106,9 @@ async def test_a_ping_waits_out_a_platform_outage_and_arrives_once(desk: Office)
     assert len(reminders) == 1
 
 
-async def test_two_sweepers_at_once_ping_once(desk_url: str) -> None:
-    await migrate(desk_url)
-    async with office(desk_url) as first, office(desk_url) as second:
+async def test_two_sweepers_at_once_ping_once(either_url: str) -> None:
+    await migrate(either_url)
+    async with office(either_url) as first, office(either_url) as second:
         second.clock = first.clock
         second.garda.dispatcher.clock = first.clock
         for _ in range(3):

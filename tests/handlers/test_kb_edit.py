@@ -13,10 +13,7 @@ from bot.jobs import jobs_for
 from handlers.desk import Desk
 from knowledge.revisions import to_doc
 from knowledge.store import article_rows, save_edit
-from tests.desk.conftest import desk_url
 from tests.desk.office import AGENTS, L2, L3, Colleague, Office, migrate, office
-
-__all__ = ["desk_url"]  # the fixture running each test on SQLite and on PostgreSQL
 
 ADMIN = "dewi"
 STEPS_TO_SAVE = 8  # title, topic, tier, symptoms, body; then the Indonesian title, symptoms, body
@@ -39,11 +36,11 @@ LABELS_SLUG = "zebra-label-printer-prints-blank-labels"  # made from the title
 
 
 @pytest.fixture
-async def desk(desk_url: str) -> AsyncIterator[Office]:
+async def desk(either_url: str) -> AsyncIterator[Office]:
     """The office of tests.desk, where Dewi is an admin (so she edits the knowledge base)."""
-    await migrate(desk_url)
+    await migrate(either_url)
     staff = Desk({2: L2, 3: L3}, agents=AGENTS, admins=frozenset({f"console:{ADMIN}"}))
-    async with office(desk_url, desk=staff) as ready:
+    async with office(either_url, desk=staff) as ready:
         yield ready
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,21 +27,11 @@ SCANNER = (
 )  # no article answers it
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, seeded_template: Path, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "garda.db"
-        shutil.copyfile(seeded_template, path)
-        return f"sqlite+aiosqlite:///{path}"
-    found: str = request.getfixturevalue("postgres_url")
-    return found
-
-
 @pytest.fixture
-async def desk(url: str) -> AsyncIterator[Office]:
-    await migrate(url)
+async def desk(either_url: str) -> AsyncIterator[Office]:
+    await migrate(either_url)
     roles = Desk({2: L2, 3: L3}, agents=AGENTS, admins=frozenset({f"console:{EDITOR}"}))
-    async with office(url, desk=roles) as ready:
+    async with office(either_url, desk=roles) as ready:
         yield ready
 
 
@@ -182,11 +171,11 @@ def garda(*args: str | Path) -> Any:
     return CliRunner().invoke(app, [str(arg) for arg in args])
 
 
-def on_database(url: str, change: Any) -> None:
+def on_database(either_url: str, change: Any) -> None:
     """Run ``change(session)`` in a transaction on the database at ``url``."""
 
     async def run() -> None:
-        engine = make_engine(url)
+        engine = make_engine(either_url)
         try:
             async with make_sessions(engine)() as session, session.begin():
                 await change(session)

@@ -3,10 +3,8 @@ through real conversations on SQLite and, when it is set up, PostgreSQL."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,23 +21,13 @@ BANNED = "93.184.216.34"
 SECRETS = ("ana@example.com", "483920", "812 3456 7890")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, seeded_template: Path, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "garda.db"
-        shutil.copyfile(seeded_template, path)
-        return f"sqlite+aiosqlite:///{path}"
-    found: str = request.getfixturevalue("postgres_url")
-    return found
-
-
 @pytest.fixture
-async def desk(url: str) -> AsyncIterator[Office]:
+async def desk(either_url: str) -> AsyncIterator[Office]:
     """An office whose firewall (Garda's builtin one) bans one address."""
-    await migrate(url)
-    async with office(url) as ready:
+    await migrate(either_url)
+    async with office(either_url) as ready:
         dispatcher = ready.garda.dispatcher
-        backends = BackendSet(Settings(_env_file=None, GARDA_DATABASE_URL=url))
+        backends = BackendSet(Settings(_env_file=None, GARDA_DATABASE_URL=either_url))
         dispatcher.backends = backends
         dispatcher.rails = Rails(cooldown=timedelta(0))
         async with ready.garda.sessions() as session, session.begin():

@@ -7,10 +7,8 @@ follows from it. The period is the 30 days ending NOW: 2026-10-31 12:00 ≤ t < 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,19 +32,9 @@ def minutes(count: float) -> timedelta:
     return timedelta(minutes=count)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def analytics_url(request: pytest.FixtureRequest, seeded_template: Path, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "garda.db"
-        shutil.copyfile(seeded_template, path)
-        return f"sqlite+aiosqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 @pytest.fixture
-async def sessions(analytics_url: str) -> AsyncIterator[SessionFactory]:
-    engine = make_engine(analytics_url)
+async def sessions(either_url: str) -> AsyncIterator[SessionFactory]:
+    engine = make_engine(either_url)
     await upgrade(engine)
     try:
         yield make_sessions(engine)
