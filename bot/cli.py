@@ -12,9 +12,10 @@ from typing import Annotated
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import garda_for, open_database
-from bot.cli_common import login_name, run_or_exit, settings_or_exit
+from bot.cli_common import in_session, login_name, run_or_exit, settings_or_exit
 from bot.cli_desk import DESK_APPS
 from bot.cli_kb import register_kb_commands
 from bot.cli_report import report_app
@@ -153,34 +154,25 @@ def kb_validate(path: Path) -> None:
 @kb_app.command("drafts")
 def kb_drafts() -> None:
     """List the draft articles made from resolved tickets, waiting to be published."""
-    settings = settings_or_exit()
 
-    async def read() -> list[str]:
-        async with open_database(settings.database_url) as sessions, sessions() as session:
-            return [
-                f"{row.slug} [{row.lang}] {row.title}  (by {row.updated_by}, "
-                f"{row.updated_at:%Y-%m-%d})"
-                for row in await drafts(session)
-            ]
+    async def read(session: AsyncSession) -> list[str]:
+        return [
+            f"{row.slug} [{row.lang}] {row.title}  (by {row.updated_by}, {row.updated_at:%Y-%m-%d})"
+            for row in await drafts(session)
+        ]
 
-    lines = run_or_exit(read())
+    lines = in_session(read)
     typer.echo("\n".join(lines) if lines else "no drafts")
 
 
 @kb_app.command("publish")
 def kb_publish(article_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Publish a draft article (every language of it); running bots pick it up within seconds."""
-    settings = settings_or_exit()
 
-    async def run() -> int:
-        async with (
-            open_database(settings.database_url) as sessions,
-            sessions() as session,
-            session.begin(),
-        ):
-            return await publish(session, slug=article_id, author="cli")
+    async def run(session: AsyncSession) -> int:
+        return await publish(session, slug=article_id, author="cli")
 
-    published = run_or_exit(run())
+    published = in_session(run)
     if not published:
         typer.echo(f"no draft {article_id!r} (see `garda kb drafts`)", err=True)
         raise typer.Exit(1)
