@@ -8,6 +8,7 @@ import json
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -132,14 +133,13 @@ async def slack(adapter: SlackAdapter, fake: FakeSlack) -> AsyncIterator[Workspa
         yield Workspace(fake, requests, adapter)
 
 
-@pytest.fixture
-async def desk_slack(
-    seeded_template: Path, tmp_path: Path, fake: FakeSlack
+@asynccontextmanager
+async def workspace_with(
+    desk: Desk, *, template: Path, folder: Path, fake: FakeSlack
 ) -> AsyncIterator[Workspace]:
-    """Like ``slack``, with Level 2 tickets announced in the support channel."""
-    path = tmp_path / "desk.db"
-    shutil.copyfile(seeded_template, path)
-    desk = Desk({2: Address("slack", SUPPORT)})
+    """Garda with ``desk`` on a copy of the seeded database, in the fake Slack."""
+    path = folder / "desk.db"
+    shutil.copyfile(template, path)
     async with open_garda(f"sqlite+aiosqlite:///{path}", desk=desk) as garda:
         adapter = SlackAdapter(garda, settings_for(fake), pace=0)
         garda.courier.add(adapter.sender)
@@ -148,6 +148,16 @@ async def desk_slack(
                 yield Workspace(fake, requests, adapter)
         finally:
             await adapter.stop()
+
+
+@pytest.fixture
+async def desk_slack(
+    seeded_template: Path, tmp_path: Path, fake: FakeSlack
+) -> AsyncIterator[Workspace]:
+    """Like ``slack``, with Level 2 tickets announced in the support channel."""
+    desk = Desk({2: Address("slack", SUPPORT)})
+    async with workspace_with(desk, template=seeded_template, folder=tmp_path, fake=fake) as ws:
+        yield ws
 
 
 # Direct messages, buttons, tickets

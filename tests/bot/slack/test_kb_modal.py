@@ -3,25 +3,21 @@ conversation, and its submission goes straight to the preview and saves."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import open_garda
-from bot.slack import SlackAdapter
 from bot.slack.blocks import INPUT_LIMIT, PENDING_FORM, VALUE_LIMIT, form_button, form_view
 from handlers.desk import Desk
 from handlers.messages import Address, FormField
 from knowledge.store import article_rows
-from tests.bot.test_slack import ANA, Workspace, fake, settings_for, text_of
+from tests.bot.test_slack import ANA, Workspace, fake, text_of, workspace_with
 from tests.fakes.slack import (
     button_labels,
     buttons,
     direct_channel,
-    inbound,
     slash_command,
     view_submission,
 )
@@ -34,17 +30,9 @@ NEW_BODY = "1. Open https://id.example.com/forgot.\n\n2. Follow the link we emai
 @pytest.fixture
 async def admin_slack(seeded_template: Path, tmp_path: Path, fake: Any) -> AsyncIterator[Workspace]:
     """Garda in the fake Slack, where Ana is an admin (she edits the knowledge base)."""
-    path = tmp_path / "kb.db"
-    shutil.copyfile(seeded_template, path)
     desk = Desk(admins=frozenset({f"slack:{ANA}"}))
-    async with open_garda(f"sqlite+aiosqlite:///{path}", desk=desk) as garda:
-        adapter = SlackAdapter(garda, settings_for(fake), pace=0)
-        garda.courier.add(adapter.sender)
-        try:
-            async with inbound(adapter.handle_http) as requests:
-                yield Workspace(fake, requests, adapter)
-        finally:
-            await adapter.stop()
+    async with workspace_with(desk, template=seeded_template, folder=tmp_path, fake=fake) as ws:
+        yield ws
 
 
 def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
