@@ -40,12 +40,12 @@ PLACEHOLDER = (
 )
 
 
-async def note_match(turn: Turn, result: MatchResult) -> None:
+def note_match(turn: Turn, result: MatchResult) -> None:
     """Record a gap if the requester's words matched no article, or only weakly."""
     reason = weak_reason(result)
     if reason is not None:
         best = result.best
-        await record_gap(
+        record_gap(
             turn,
             reason=reason,
             article=best.article if best else None,
@@ -53,7 +53,7 @@ async def note_match(turn: Turn, result: MatchResult) -> None:
         )
 
 
-async def record_gap(
+def record_gap(
     turn: Turn, *, reason: str, article: str | None = None, score: float | None = None
 ) -> None:
     """Record the requester's latest problem words as a gap (once per conversation and reason).

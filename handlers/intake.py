@@ -41,17 +41,17 @@ async def describe_problem(turn: Turn) -> State:
         return turn.reset()
     if turn.state is State.IDLE:
         turn.data = {}
-    return await match_problem(turn, result)
+    return match_problem(turn, result)
 
 
-async def match_problem(turn: Turn, result: MatchResult) -> State:
+def match_problem(turn: Turn, result: MatchResult) -> State:
     """Act on how the description matched: show, ask "did you mean", or escalate."""
     turn.data.setdefault("problem", []).append(turn.text)
     turn.data.setdefault("tried", []).extend(
         {"article": match.article, "score": match.score} for match in result.matches
     )
     outcomes.matched(turn, result)
-    await gaps.note_match(turn, result)
+    gaps.note_match(turn, result)
     if result.decision is Decision.ANSWER and result.best is not None:
         return show_article(turn, result.best.article)
     if result.decision is Decision.CLARIFY:
@@ -75,7 +75,7 @@ async def clarify(turn: Turn) -> State | None:
         if turn.rejected == "unknown" and has_words(turn.text) and turn.message.choice is None:
             turn.clear_pending()
             # free text here is the problem, said again
-            return await match_problem(turn, turn.kb.match(turn.text))
+            return match_problem(turn, turn.kb.match(turn.text))
         turn.reprompt()
         return None
     turn.clear_pending()
@@ -121,6 +121,6 @@ async def article_feedback(turn: Turn) -> State | None:
         turn.say("intake.solved")
         await outcomes.finish(turn, RequestOutcome.SOLVED)
         return turn.reset()
-    await gaps.record_gap(turn, reason=NOT_SOLVED, article=turn.data.get("article"))
+    gaps.record_gap(turn, reason=NOT_SOLVED, article=turn.data.get("article"))
     turn.say("intake.not_solved" if chosen == "not_solved" else "intake.human")
     return start_escalation(turn, article_id=turn.data.get("article"))
